@@ -1,0 +1,324 @@
+"""Synthetic gait-cycle data set with labelled pathological cycles.
+
+The generator produces sagittal-plane hip and knee joint angles over one gait
+cycle, i.e. the kind of short multivariate time series an LSTM autoencoder is
+meant to model, together with outlier labels that follow the scikit-learn
+convention (``+1`` inlier, ``-1`` outlier).
+"""
+
+from math import floor
+from numbers import Integral, Real
+
+import numpy as np
+from scipy.interpolate import CubicSpline
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, validate_params
+
+__all__ = ["make_gait_cycles"]
+
+#: Stance phase, in percent of the gait cycle (heel strike to toe off).
+STANCE = (0.0, 60.0)
+#: Swing phase, in percent of the gait cycle (toe off to next heel strike).
+SWING = (60.0, 100.0)
+#: Valid values of ``anomaly_kinds``.
+ANOMALY_KINDS = ("stiff_knee", "crouch", "artefact")
+#: Channel order of the last axis of ``X``.
+CHANNELS = ("hip_flexion", "knee_flexion")
+
+# Keypoints (percent of cycle, degrees of flexion) of the template curves; the
+# periodic spline through them reproduces the textbook shapes summarised in the
+# Notes of `make_gait_cycles`. Extension is negative.
+_HIP_KEYPOINTS = (
+    (0, 30),
+    (10, 27),
+    (30, 8),
+    (53, -10),
+    (63, -2),
+    (75, 22),
+    (87, 35),
+    (100, 30),
+)
+_KNEE_KEYPOINTS = (
+    (0, 5),
+    (12, 18),
+    (25, 12),
+    (40, 4),
+    (50, 8),
+    (60, 35),
+    (72, 60),
+    (85, 35),
+    (95, 6),
+    (100, 5),
+)
+
+# Normal between-cycle variability. Draws are clipped at +-2.5 standard
+# deviations so that every normal cycle stays within the documented ranges.
+_AMPLITUDE_SD = 0.05
+_OFFSET_SD = (2.0, 1.5)  # hip, knee (deg); the knee barely hyperextends
+_SHIFT_SD = 1.5  # percent of cycle
+_CLIP_SD = 2.5
+
+# Smooth injection windows (lo, hi, ramp) in percent of the cycle.
+_STIFF_KNEE_WINDOW = (50.0, 100.0, 10.0)  # plateau on 60-90 %, pre-swing+swing
+_CROUCH_WINDOW = (-12.0, 62.0, 12.0)  # plateau on 0-50 %, wraps into late swing
+
+# A dropout over a near-zero stretch of signal would be indistinguishable from
+# a normal cycle, so dropouts are only placed where the angle is this large.
+_DROPOUT_MIN_ABS = 15.0
+
+
+def _template(phase):
+    """Noise-free mean hip and knee curves at ``phase`` (percent, any real)."""
+    curves = []
+    for keypoints in (_HIP_KEYPOINTS, _KNEE_KEYPOINTS):
+        x, y = np.asarray(keypoints, dtype=float).T
+        spline = CubicSpline(x, y, bc_type="periodic", extrapolate="periodic")
+        curves.append(spline(phase))
+    return np.stack(curves, axis=-1)
+
+
+def _template_means():
+    """Cycle-average of each template curve, the centre of amplitude scaling."""
+    return _template(np.linspace(0.0, 100.0, 1001)).mean(axis=0)
+
+
+def _plateau(phase, lo, hi, ramp):
+    """Periodic window: 1 on [lo + ramp, hi - ramp], raised-cosine ramps, else 0."""
+    phase = np.mod(phase, 100.0)
+    out = np.zeros_like(phase)
+    # A window with lo < 0 or hi > 100 wraps around the heel strike.
+    for p in (phase - 100.0, phase, phase + 100.0):
+        rise = np.clip((p - lo) / ramp, 0.0, 1.0)
+        fall = np.clip((hi - p) / ramp, 0.0, 1.0)
+        w = 0.5 - 0.5 * np.cos(np.pi * np.minimum(rise, fall))
+        out = np.maximum(out, w)
+    return out
+
+
+def _clipped_normal(rng, mean, sd, size):
+    z = np.clip(rng.standard_normal(size), -_CLIP_SD, _CLIP_SD)
+    return mean + sd * z
+
+
+def _normal_cycles(n_samples, percent, rng):
+    """Noise-free normal cycles and the own-phase of each, shape (n, T)."""
+    shift = _clipped_normal(rng, 0.0, _SHIFT_SD, (n_samples, 1))
+    amplitude = _clipped_normal(rng, 1.0, _AMPLITUDE_SD, (n_samples, 1, 2))
+    offset = _clipped_normal(rng, 0.0, np.asarray(_OFFSET_SD), (n_samples, 1, 2))
+    phase = percent[np.newaxis, :] - shift
+    means = _template_means()
+    X = (_template(phase) - means) * amplitude + means + offset
+    return X, phase
+
+
+def _stiff_knee(cycle, phase, rng):
+    # Keep 45-55 % of the swing flexion: a ~60 deg peak drops to ~25-35 deg.
+    keep = rng.uniform(0.45, 0.55)
+    window = _plateau(phase, *_STIFF_KNEE_WINDOW)
+    cycle[:, 1] *= 1.0 - (1.0 - keep) * window
+
+
+def _crouch(cycle, phase, rng):
+    # Crouch gait keeps the knee flexed through stance; the hip follows a little.
+    extra = rng.uniform(22.0, 28.0)
+    window = _plateau(phase, *_CROUCH_WINDOW)
+    cycle[:, 1] += extra * window
+    cycle[:, 0] += 0.25 * extra * window
+
+
+def _artefact(cycle, rng):
+    channel = rng.randint(2)
+    signal = cycle[:, channel]
+    n_timesteps = signal.shape[0]
+    if rng.random_sample() < 0.5:
+        width = rng.randint(1, 3)
+        start = rng.randint(0, n_timesteps - width + 1)
+        sign = rng.choice((-1.0, 1.0))
+        signal[start : start + width] += sign * rng.uniform(25.0, 40.0)
+        return
+    length = rng.randint(3, 7)
+    windows = np.lib.stride_tricks.sliding_window_view(np.abs(signal), length)
+    smallest = windows.min(axis=1)
+    candidates = np.flatnonzero(smallest >= _DROPOUT_MIN_ABS)
+    if not candidates.size:
+        candidates = [int(np.argmax(smallest))]
+    start = rng.choice(candidates)
+    signal[start : start + length] = 0.0
+
+
+def _assign_kinds(n_samples, anomaly_fraction, anomaly_kinds, rng):
+    """Per-sample kind names, anomalies split evenly over kinds, shuffled."""
+    n_anomalies = int(floor(anomaly_fraction * n_samples + 0.5))
+    if n_anomalies and not anomaly_kinds:
+        raise ValueError(
+            "The 'anomaly_kinds' parameter must name at least one kind when "
+            f"anomaly_fraction > 0; got anomaly_kinds={anomaly_kinds!r}."
+        )
+    kinds = ["normal"] * (n_samples - n_anomalies)
+    if n_anomalies:
+        base, remainder = divmod(n_anomalies, len(anomaly_kinds))
+        for i, kind in enumerate(anomaly_kinds):
+            kinds += [kind] * (base + (i < remainder))
+    return np.asarray(kinds, dtype=str)[rng.permutation(n_samples)]
+
+
+def _check_kinds(anomaly_kinds):
+    if isinstance(anomaly_kinds, str):
+        anomaly_kinds = (anomaly_kinds,)
+    anomaly_kinds = tuple(anomaly_kinds)
+    unknown = [k for k in anomaly_kinds if k not in ANOMALY_KINDS]
+    if unknown:
+        raise ValueError(
+            f"The 'anomaly_kinds' parameter contains unknown kind(s) {unknown!r}; "
+            f"valid kinds are {list(ANOMALY_KINDS)!r}."
+        )
+    if len(set(anomaly_kinds)) != len(anomaly_kinds):
+        raise ValueError(
+            "The 'anomaly_kinds' parameter must not contain duplicates; got "
+            f"{list(anomaly_kinds)!r}."
+        )
+    return anomaly_kinds
+
+
+@validate_params(
+    {
+        "n_samples": [Interval(Integral, 1, None, closed="left")],
+        "n_timesteps": [Interval(Integral, 10, None, closed="left")],
+        "anomaly_fraction": [Interval(Real, 0, 1, closed="left")],
+        "anomaly_kinds": [str, list, tuple],
+        "noise": [Interval(Real, 0, None, closed="left")],
+        "random_state": ["random_state"],
+    },
+    prefer_skip_nested_validation=True,
+)
+def make_gait_cycles(
+    n_samples=200,
+    *,
+    n_timesteps=51,
+    anomaly_fraction=0.0,
+    anomaly_kinds=ANOMALY_KINDS,
+    noise=1.0,
+    random_state=None,
+):
+    """Generate hip and knee flexion curves of gait cycles with labelled anomalies.
+
+    Each sample is one gait cycle, from heel strike to the next heel strike of
+    the same foot, sampled at ``np.linspace(0, 100, n_timesteps)`` percent of
+    the cycle. Normal cycles are random variations of a textbook mean curve;
+    anomalous cycles are normal cycles with one pathology or sensor artefact
+    injected.
+
+    Parameters
+    ----------
+    n_samples : int, default=200
+        Number of gait cycles, at least 1.
+
+    n_timesteps : int, default=51
+        Number of samples per cycle, at least 10.
+
+    anomaly_fraction : float, default=0.0
+        Fraction of anomalous cycles, in ``[0, 1)``. The number of anomalies
+        is ``anomaly_fraction * n_samples`` rounded half up, split as evenly as
+        possible over ``anomaly_kinds`` (the first kinds get the remainder).
+
+    anomaly_kinds : str or sequence of str, \
+            default=("stiff_knee", "crouch", "artefact")
+        Kinds of anomaly to inject; any of ``"stiff_knee"``, ``"crouch"`` and
+        ``"artefact"``, without duplicates. See Notes.
+
+    noise : float, default=1.0
+        Standard deviation, in degrees, of the white noise added to every
+        time step of every channel. Must be non-negative.
+
+    random_state : int, RandomState instance or None, default=None
+        Seed or generator for all random draws, including the shuffling of
+        the samples. Pass an int for reproducible output.
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, n_timesteps, 2), dtype float64
+        Joint angles in degrees, flexion positive. Channel 0 is sagittal hip
+        flexion, channel 1 is knee flexion (see ``CHANNELS``).
+
+    y : ndarray of shape (n_samples,), dtype int
+        ``+1`` for normal cycles and ``-1`` for anomalous ones.
+
+    kinds : ndarray of shape (n_samples,), dtype str
+        ``"normal"`` or the name of the anomaly injected into each cycle.
+
+    Notes
+    -----
+    The template is a periodic cubic spline through keypoints chosen so that
+    the mean curve matches the normal sagittal kinematics reported by Perry &
+    Burnfield [1]_ and Winter [2]_ (angles in degrees, phase in percent):
+
+    =====================  ==============  =============
+    Event                  Template        Phase
+    =====================  ==============  =============
+    Hip at heel strike     30 flexion      0
+    Hip peak extension     -10             ~52 (late stance)
+    Hip peak flexion       35              ~88 (late swing)
+    Knee at heel strike    5               0
+    Knee loading peak      ~18.5           ~14
+    Knee stance minimum    ~3.5            ~43
+    Knee swing peak        60              ~73
+    =====================  ==============  =============
+
+    Each normal cycle scales each joint's curve about its cycle mean by a
+    factor ~ N(1, 0.05), adds a per-joint offset ~ N(0, 2) deg (hip) and
+    N(0, 1.5) deg (knee), and shifts the phase by ~ N(0, 1.5) percent of the
+    cycle; these draws are clipped at 2.5 standard deviations. White noise of
+    standard deviation ``noise`` is then added to every sample.
+
+    Stance is taken as ``STANCE = (0, 60)`` and swing as ``SWING = (60, 100)``
+    percent of the cycle. Pathologies are injected with smooth windows that
+    move with the cycle's own phase shift:
+
+    - ``"stiff_knee"``: knee flexion is scaled down by 45-55 % on a window
+      that is flat over 60-90 % and tapers over 50-60 % and 90-100 %, so the
+      swing knee peak is about 25-35 deg instead of ~60. Stance and the hip
+      are unchanged.
+    - ``"crouch"``: 22-28 deg of extra knee flexion on a window that is flat
+      over 0-50 % and tapers over 50-62 % and 88-100 %, so the knee stays
+      flexed by more than ~20 deg through stance (stance mean about 30-40 deg
+      instead of 7-18); the hip gets a quarter of that extra flexion on the
+      same window. The swing knee peak (60-80 %) is unchanged.
+    - ``"artefact"``: after the noise is added, one channel chosen at random
+      gets, with equal probability, either a spike (1 or 2 consecutive samples
+      shifted by +-25-40 deg) anywhere in the cycle, or a dropout (a run of 3
+      to 6 samples set to exactly 0.0 deg) placed where that channel's
+      magnitude is at least 15 deg so that it is observable.
+
+    References
+    ----------
+    .. [1] J. Perry and J. M. Burnfield, "Gait Analysis: Normal and
+       Pathological Function", 2nd ed., SLACK Incorporated, 2010.
+    .. [2] D. A. Winter, "Biomechanics and Motor Control of Human Movement",
+       4th ed., John Wiley & Sons, 2009.
+
+    Examples
+    --------
+    >>> from sklearn_lstmae.datasets import make_gait_cycles
+    >>> X, y, kinds = make_gait_cycles(10, anomaly_fraction=0.3, random_state=0)
+    >>> X.shape
+    (10, 51, 2)
+    >>> int((y == -1).sum())
+    3
+    >>> sorted(set(kinds.tolist()))
+    ['artefact', 'crouch', 'normal', 'stiff_knee']
+    """
+    anomaly_kinds = _check_kinds(anomaly_kinds)
+    rng = check_random_state(random_state)
+    kinds = _assign_kinds(n_samples, anomaly_fraction, anomaly_kinds, rng)
+    percent = np.linspace(0.0, 100.0, n_timesteps)
+    X, phase = _normal_cycles(n_samples, percent, rng)
+    for i in np.flatnonzero(kinds == "stiff_knee"):
+        _stiff_knee(X[i], phase[i], rng)
+    for i in np.flatnonzero(kinds == "crouch"):
+        _crouch(X[i], phase[i], rng)
+    X += noise * rng.standard_normal(X.shape)
+    # Artefacts corrupt the recorded signal, so they come after the noise.
+    for i in np.flatnonzero(kinds == "artefact"):
+        _artefact(X[i], rng)
+    y = np.where(kinds == "normal", 1, -1)
+    return X, y, kinds

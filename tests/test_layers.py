@@ -1,0 +1,82 @@
+import keras
+import numpy as np
+import pytest
+
+from sklearn_lstmae import AttentionLayer
+
+
+def _numpy_attention(x, layer, mask=None):
+    query = x @ layer.query_kernel.numpy()
+    key = x @ layer.key_kernel.numpy()
+    value = x @ layer.value_kernel.numpy()
+    scores = query @ key.transpose(0, 2, 1) / np.sqrt(query.shape[-1])
+    if mask is not None:
+        scores = np.where(mask[:, None, :], scores, -np.inf)
+    weights = np.exp(scores - scores.max(axis=-1, keepdims=True))
+    weights /= weights.sum(axis=-1, keepdims=True)
+    return weights @ value, weights
+
+
+@pytest.mark.parametrize("key_dim", [None, 5])
+def test_attention_matches_numpy_reference(key_dim):
+    x = np.random.default_rng(0).normal(size=(3, 7, 4)).astype("float32")
+    layer = AttentionLayer(key_dim=key_dim)
+    output, weights = layer(x, return_attention_scores=True)
+    expected_output, expected_weights = _numpy_attention(x.astype("float64"), layer)
+    np.testing.assert_allclose(weights, expected_weights, rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(output, expected_output, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(layer(x), output)
+
+
+def test_attention_respects_input_mask():
+    x = np.random.default_rng(1).normal(size=(2, 6, 3)).astype("float32")
+    mask = np.ones((2, 6), dtype=bool)
+    mask[0, 4:] = False
+    layer = AttentionLayer()
+    output, weights = layer(x, mask=mask, return_attention_scores=True)
+    expected_output, expected_weights = _numpy_attention(
+        x.astype("float64"), layer, mask
+    )
+    np.testing.assert_allclose(weights, expected_weights, rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(output, expected_output, rtol=1e-4, atol=1e-5)
+    assert np.all(np.asarray(weights)[0, :, 4:] == 0)
+
+
+def test_attention_mask_flows_through_a_model():
+    inputs = keras.Input(shape=(5, 2))
+    masked = keras.layers.Masking(mask_value=0.0)(inputs)
+    attended = AttentionLayer(name="attention")(masked)
+    outputs = keras.layers.LSTM(3)(attended)
+    model = keras.Model(inputs, outputs)
+    x = np.random.default_rng(2).normal(size=(2, 5, 2)).astype("float32")
+    x_padded = x.copy()
+    x_padded[:, 3:] = 0.0
+    # Padded steps are invisible to attention and skipped by the LSTM, so the
+    # padding values cannot change the output.
+    x_other_padding = x_padded.copy()
+    assert model.predict(x_padded, verbose=0).shape == (2, 3)
+    x_other_padding[:, 3:] = 0.0
+    np.testing.assert_allclose(
+        model.predict(x_padded, verbose=0), model.predict(x_other_padding, verbose=0)
+    )
+
+
+def test_attention_shapes():
+    layer = AttentionLayer(key_dim=3)
+    inputs = keras.Input(shape=(9, 4))
+    output, weights = layer(inputs, return_attention_scores=True)
+    assert tuple(output.shape) == (None, 9, 4)
+    assert tuple(weights.shape) == (None, 9, 9)
+    assert layer.compute_output_shape((None, 9, 4)) == (None, 9, 4)
+
+
+def test_attention_config_round_trip():
+    layer = AttentionLayer(key_dim=6, name="att")
+    config = layer.get_config()
+    assert config["key_dim"] == 6
+    clone = AttentionLayer.from_config(config)
+    assert clone.get_config() == config
+    serialized = keras.saving.serialize_keras_object(layer)
+    restored = keras.saving.deserialize_keras_object(serialized)
+    assert isinstance(restored, AttentionLayer)
+    assert restored.key_dim == 6
