@@ -5,13 +5,17 @@ import os as _os
 # TensorFlow prints C++ start-up banners unless told otherwise; keep user choice.
 _os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+from .anomaly import LSTMAnomalyDetector  # noqa: E402
 from .autoencoder import LSTMAutoencoder  # noqa: E402
 from .datasets import make_gait_cycles  # noqa: E402
 from .layers import AttentionLayer  # noqa: E402
+from .transformer import LSTMAutoencoderTransformer  # noqa: E402
 
 __all__ = [
     "AttentionLayer",
+    "LSTMAnomalyDetector",
     "LSTMAutoencoder",
+    "LSTMAutoencoderTransformer",
     "make_gait_cycles",
 ]
 __version__ = "0.1.0.dev0"

@@ -1,0 +1,436 @@
+"""What both estimators share: SciKeras wiring, input folding, tags, checks.
+
+This is the only module that imports SciKeras.
+"""
+
+import random
+from contextlib import contextmanager
+from numbers import Integral, Real
+
+import keras
+import numpy as np
+import tensorflow as tf
+from keras.src.backend.common import global_state
+from scikeras.wrappers import BaseWrapper
+from sklearn.base import BaseEstimator, _fit_context
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.validation import check_is_fitted
+
+from ._validation import (
+    NETWORK_CONSTRAINTS,
+    check_network_params,
+    check_training_params,
+    input_ndim,
+    validate_sequences,
+)
+from .layers import AttentionLayer
+from .network import build_autoencoder
+
+__all__ = ["BaseLSTMAutoencoder"]
+
+# Inference runs in chunks of this many sequences: large enough to keep the
+# per-call overhead negligible, small enough to bound memory on huge inputs.
+_CHUNK_SIZE = 4096
+
+_REDUCE_AXES = {"sample": (1, 2), "timestep": (2,), "channel": (1,), None: ()}
+
+
+class BaseLSTMAutoencoder(BaseWrapper):
+    """Base class of the scikit-learn estimators around the LSTM autoencoder.
+
+    Not meant to be used directly: use
+    :class:`~sklearn_lstmae.LSTMAutoencoderTransformer` or
+    :class:`~sklearn_lstmae.LSTMAnomalyDetector`.
+    """
+
+    _parameter_constraints = {
+        **NETWORK_CONSTRAINTS,
+        "optimizer": [str, keras.optimizers.Optimizer, type],
+        "loss": [str, keras.losses.Loss, callable],
+        "metrics": [list, None],
+        "epochs": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "validation_split": [Interval(Real, 0, 1, closed="left")],
+        "callbacks": [list, keras.callbacks.Callback, None],
+        "verbose": ["verbose"],
+        "random_state": ["random_state"],
+        "warm_start": ["boolean"],
+    }
+
+    # SciKeras routes these prefixes; ``model__`` is not among them because
+    # the network's parameters are named parameters of the estimator.
+    _routing_prefixes = {"fit", "predict", "compile", "optimizer", "loss", "metrics"}
+
+    def __init__(
+        self,
+        *,
+        input_shape=None,
+        latent_dim=8,
+        lstm_units=(64, 32),
+        dropout_rate=0.0,
+        l2_reg=0.0,
+        use_attention=False,
+        optimizer="adam",
+        loss="mse",
+        metrics=None,
+        epochs=100,
+        batch_size=32,
+        validation_split=0.0,
+        callbacks=None,
+        verbose=0,
+        random_state=None,
+        warm_start=False,
+        **routed_params,
+    ):
+        # BaseWrapper.__init__ is not called: it would add parameters these
+        # estimators do not have (model, build_fn, shuffle, ...).
+        self.input_shape = input_shape
+        self.latent_dim = latent_dim
+        self.lstm_units = lstm_units
+        self.dropout_rate = dropout_rate
+        self.l2_reg = l2_reg
+        self.use_attention = use_attention
+        self.optimizer = optimizer
+        self.loss = loss
+        self.metrics = metrics
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.validation_split = validation_split
+        self.callbacks = callbacks
+        self.verbose = verbose
+        self.random_state = random_state
+        self.warm_start = warm_start
+        vars(self).update(routed_params)
+
+    def _get_param_names(self):
+        # scikit-learn takes the __init__ signature; SciKeras every public
+        # attribute. Take the signature plus what came in **routed_params (all
+        # public non-fitted attributes), so set_params accepts what __init__
+        # did; fit then rejects names that no routing prefix explains.
+        named = super(BaseWrapper, self)._get_param_names()
+        extra = [
+            name
+            for name in vars(self)
+            if name not in named and not name.startswith("_") and not name.endswith("_")
+        ]
+        return sorted([*named, *extra])
+
+    __repr__ = BaseEstimator.__repr__
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = True
+        tags.input_tags.sparse = False
+        tags.non_deterministic = False
+        return tags
+
+    # -- fitting ---------------------------------------------------------------
+
+    def _fit_validated(self, X, *, epochs, continue_training):
+        """Validate, train in this estimator's own seed context, then calibrate."""
+        self._validate_params()
+        check_network_params(self)
+        check_training_params(self, self._routing_prefixes)
+        continuing = continue_training and hasattr(self, "model_")
+        with _seeded(None if continuing else self.random_state):
+            if continuing:
+                sequences = self._validate_data(X, reset=False)
+            else:
+                sequences, _ = self._initialize(X)
+            training = sequences.astype(np.float32, copy=False)
+            self._fit_keras_model(
+                training,
+                training,
+                sample_weight=None,
+                warm_start=continuing,
+                epochs=epochs,
+                initial_epoch=self.current_epoch if continuing else 0,
+            )
+        self._check_training_converged()
+        self._after_training(sequences)
+
+    def _after_training(self, sequences):
+        """Hook for what a subclass derives from the training data."""
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Train the autoencoder on sequences ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps * n_channels) or \
+                (n_samples, n_timesteps, n_channels)
+            Training sequences: 3-D channels-last, or 2-D time-major
+            (``X3d.reshape(n_samples, -1)``), numpy or pandas.
+        y : Ignored
+            Not used, present for API consistency by convention.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        self._fit_validated(X, epochs=self.epochs, continue_training=self.warm_start)
+        return self
+
+    def partial_fit(self, X, y=None):
+        """Train for one more epoch, keeping the weights (a first call fits).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps * n_channels) or \
+                (n_samples, n_timesteps, n_channels)
+            Training sequences.
+        y : Ignored
+            Not used, present for API consistency by convention.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        self._fit_validated(X, epochs=1, continue_training=True)
+        return self
+
+    def _initialize(self, X, y=None):
+        sequences = self._validate_data(X, reset=True)
+        # SciKeras seeds through TF_DETERMINISTIC_OPS, which stays on for the
+        # rest of the process and breaks later unseeded fits (DESIGN.md);
+        # fitting seeds in its own context instead.
+        self._random_state = None
+        self.model_ = self._build_keras_model()
+        self._initialize_callbacks()
+        return sequences, sequences
+
+    def _check_model_param(self):
+        return self._keras_build_fn
+
+    def _keras_build_fn(self, compile_kwargs):
+        autoencoder, _, _ = build_autoencoder(
+            self.n_timesteps_,
+            self.n_channels_,
+            latent_dim=self.latent_dim,
+            lstm_units=self.lstm_units,
+            dropout_rate=self.dropout_rate,
+            l2_reg=self.l2_reg,
+            use_attention=self.use_attention,
+        )
+        autoencoder.compile(**compile_kwargs)
+        return autoencoder
+
+    def _initialize_callbacks(self):
+        super()._initialize_callbacks()
+        # Stop at the first NaN loss rather than train on garbage to the end.
+        self._fit_callbacks = [*self._fit_callbacks, keras.callbacks.TerminateOnNaN()]
+
+    def _check_training_converged(self):
+        losses = self.history_["loss"]
+        if np.all(np.isfinite(losses)):
+            return
+        epoch = int(np.argmin(np.isfinite(losses))) + 1
+        for name in [name for name in vars(self) if name.endswith("_")]:
+            delattr(self, name)
+        raise ValueError(
+            f"Training diverged: the loss became {losses[epoch - 1]} at epoch "
+            f"{epoch}. The estimator was left unfitted. Lower the learning rate "
+            "(optimizer__learning_rate), scale the input (e.g. with "
+            "StandardScaler) or add gradient clipping (optimizer__clipnorm)."
+        )
+
+    # -- data ------------------------------------------------------------------
+
+    def _validate_data(self, X, y=None, reset=False):
+        """Fold ``X`` into numeric 3-D sequences; ``y`` is ignored."""
+        if reset:
+            self._input_ndim = input_ndim(X)
+        return validate_sequences(self, X, reset=reset)
+
+    def _check_and_fold(self, X):
+        check_is_fitted(self, "model_")
+        return self._validate_data(X, reset=False)
+
+    def _as_input_layout(self, sequences, ndim):
+        return sequences if ndim == 3 else sequences.reshape(len(sequences), -1)
+
+    def _predict_chunks(self, model, inputs, reduce_chunk=None):
+        """Run ``model`` over ``inputs`` chunk by chunk, reducing each chunk."""
+        reduce_chunk = reduce_chunk or (lambda _, outputs: outputs)
+        results = [
+            reduce_chunk(chunk, np.asarray(model.predict_on_batch(chunk)))
+            for chunk in _chunks(inputs, _CHUNK_SIZE)
+        ]
+        return np.concatenate(results)
+
+    # -- shared outputs --------------------------------------------------------
+
+    def reconstruct(self, X):
+        """Reconstruct sequences through the autoencoder.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps * n_channels) or \
+                (n_samples, n_timesteps, n_channels)
+            Sequences, in either layout.
+
+        Returns
+        -------
+        X_reconstructed : ndarray of the same shape as ``X``, float32
+            The reconstruction, in ``X``'s own layout.
+        """
+        sequences = self._check_and_fold(X)
+        reconstruction = self._predict_chunks(self.model_, sequences)
+        return self._as_input_layout(reconstruction, input_ndim(X))
+
+    def reconstruction_error(self, X, reduce="sample"):
+        """Squared reconstruction error, averaged as ``reduce`` says.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps * n_channels) or \
+                (n_samples, n_timesteps, n_channels)
+            Sequences, in either layout.
+        reduce : {"sample", "timestep", "channel"} or None, default="sample"
+            ``"sample"``: mean over time steps and channels, shape
+            ``(n_samples,)``; ``"timestep"``: mean over channels, shape
+            ``(n_samples, n_timesteps)``, which phase of the sequence is off;
+            ``"channel"``: mean over time steps, shape ``(n_samples,
+            n_channels)``, which channel is off; ``None``: every squared
+            error, shape ``(n_samples, n_timesteps, n_channels)``.
+
+        Returns
+        -------
+        errors : ndarray
+            Squared errors, in the squared units of ``X``.
+        """
+        if reduce not in _REDUCE_AXES:
+            raise ValueError(
+                "reduce must be one of 'sample', 'timestep', 'channel' or None; "
+                f"got {reduce!r}."
+            )
+        return self._squared_errors(self._check_and_fold(X), _REDUCE_AXES[reduce])
+
+    def _squared_errors(self, sequences, axes=(1, 2)):
+        def squared_error(chunk, reconstruction):
+            # Scores are float64, as scikit-learn's outlier contract expects.
+            residual = reconstruction.astype(np.float64) - chunk
+            return np.square(residual).mean(axis=axes)
+
+        return self._predict_chunks(self.model_, sequences, squared_error)
+
+    def attention_weights(self, X):
+        """Self-attention weights of each attention layer for sequences ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps * n_channels) or \
+                (n_samples, n_timesteps, n_channels)
+            Sequences, in either layout.
+
+        Returns
+        -------
+        weights : dict of str to ndarray of shape (n_samples, n_timesteps, \
+                n_timesteps)
+            ``"encoder_attention"`` and ``"decoder_attention"``: row ``t`` of a
+            sample's matrix says how much step ``t`` attends to each step.
+        """
+        sequences = self._check_and_fold(X)
+        encoder = self.model_.get_layer("encoder")
+        decoder = self.model_.get_layer("decoder")
+        if not any(isinstance(layer, AttentionLayer) for layer in encoder.layers):
+            raise ValueError(
+                "attention_weights needs a network with attention; this "
+                f"{type(self).__name__} was fitted with use_attention=False."
+            )
+        sequences_in = keras.Input(shape=encoder.input_shape[1:])
+        attention_inputs = {
+            "encoder_attention": _layer_input_model(encoder, "encoder_attention"),
+            "decoder_attention": keras.Model(
+                sequences_in,
+                _layer_input_model(decoder, "decoder_attention")(encoder(sequences_in)),
+            ),
+        }
+        attention_layers = {
+            "encoder_attention": encoder.get_layer("encoder_attention"),
+            "decoder_attention": decoder.get_layer("decoder_attention"),
+        }
+        return {
+            name: self._predict_chunks(
+                attention_inputs[name], sequences, _weights_of(layer)
+            )
+            for name, layer in attention_layers.items()
+        }
+
+    def score(self, X, y=None):
+        """Minus the mean reconstruction error of ``X`` (higher is better).
+
+        With this sign, ``GridSearchCV`` without a ``scoring`` argument picks
+        the configuration that reconstructs best.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps * n_channels) or \
+                (n_samples, n_timesteps, n_channels)
+            Sequences.
+        y : Ignored
+            Not used, present for API consistency by convention.
+
+        Returns
+        -------
+        score : float
+            ``-mean(reconstruction_error(X))``.
+        """
+        return -float(np.mean(self.reconstruction_error(X)))
+
+    # BaseWrapper.predict expects SciKeras's target encoders; each estimator
+    # defines its own predict or has none.
+    @available_if(lambda estimator: False)
+    def predict(self, X):
+        """Not available on this estimator."""
+
+
+def _layer_input_model(network, layer_name):
+    """The part of ``network`` that feeds its layer ``layer_name``."""
+    return keras.Model(network.input, network.get_layer(layer_name).input)
+
+
+def _weights_of(attention):
+    """A chunk reducer that applies ``attention`` to its input, keeping weights."""
+
+    def weights(_, attention_input):
+        _, attention_weights = attention(attention_input, return_attention_scores=True)
+        return keras.ops.convert_to_numpy(attention_weights)
+
+    return weights
+
+
+def _chunks(inputs, size):
+    return (
+        inputs[start : start + size].astype(np.float32, copy=False)
+        for start in range(0, len(inputs), size)
+    )
+
+
+@contextmanager
+def _seeded(random_state):
+    """Seed Python, NumPy, TensorFlow and Keras, restoring their state after.
+
+    ``None`` leaves every generator alone.
+    """
+    if random_state is None:
+        yield
+        return
+    seed = int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
+    python_state = random.getstate()
+    numpy_state = np.random.get_state()  # noqa: NPY002 (restoring the legacy global)
+    keras_seed = global_state.get_global_attribute("global_random_seed")
+    keras.utils.set_random_seed(seed)
+    try:
+        yield
+    finally:
+        random.setstate(python_state)
+        np.random.set_state(numpy_state)  # noqa: NPY002
+        global_state.set_global_attribute("global_random_seed", keras_seed)
+        global_state.set_global_attribute("global_seed_generator", None)
+        tf.random.set_seed(keras_seed)

@@ -1,0 +1,271 @@
+"""LSTM autoencoder as a scikit-learn outlier detector."""
+
+import math
+from numbers import Real
+
+import numpy as np
+from sklearn.base import OutlierMixin
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted
+
+from ._base import BaseLSTMAutoencoder
+
+__all__ = ["LSTMAnomalyDetector"]
+
+# A modified z-score above this on the log reconstruction error is an outlier
+# under contamination="auto": Iglewicz and Hoaglin's cut-off (see Notes).
+_AUTO_ROBUST_Z = 3.5
+# Scales the median absolute deviation to a standard deviation for normal data.
+_MAD_TO_STD = 1.4826
+
+
+class LSTMAnomalyDetector(OutlierMixin, BaseLSTMAutoencoder):
+    """Flag sequences that an LSTM autoencoder reconstructs badly.
+
+    Trained on (mostly) normal sequences, the autoencoder reconstructs normal
+    sequences well and unusual ones badly. The reconstruction error, the mean
+    squared error over time steps and channels, is the anomaly score, with
+    scikit-learn's signs: :meth:`score_samples` is minus the error (higher is
+    more normal), :meth:`decision_function` is negative for outliers and
+    :meth:`predict` returns +1 for inliers and -1 for outliers.
+
+    Parameters
+    ----------
+    contamination : 'auto' or float in (0, 0.5], default='auto'
+        Expected fraction of outliers. A float puts the threshold at that
+        quantile of the calibration scores; ``'auto'`` uses a robust rule that
+        needs no rate (see Notes).
+    input_shape : tuple (n_timesteps, n_channels) or None, default=None
+        How to fold a 2-D input of ``n_timesteps * n_channels`` time-major
+        columns into sequences. ``None``: a 2-D input is univariate and a
+        3-D input gives its own shape.
+    latent_dim : int, default=8
+        Width of the latent vector.
+    lstm_units : tuple of int, default=(64, 32)
+        Units of each encoder LSTM layer; the decoder mirrors them.
+    dropout_rate : float in [0, 1), default=0.0
+        Rate of the ``Dropout`` layer after each LSTM layer.
+    l2_reg : float >= 0, default=0.0
+        L2 penalty on the layer kernels.
+    use_attention : bool, default=False
+        Add self-attention after the encoder and decoder LSTMs; see
+        :meth:`attention_weights`.
+    optimizer : str or keras.optimizers.Optimizer, default="adam"
+        Set its arguments with routed parameters, e.g.
+        ``optimizer__learning_rate=1e-3``.
+    loss : str or keras.losses.Loss, default="mse"
+        Training loss.
+    metrics : list or None, default=None
+        Keras metrics recorded in ``history_``.
+    epochs : int, default=100
+        Passes over the training data.
+    batch_size : int, default=32
+        Sequences per gradient step.
+    validation_split : float in [0, 1), default=0.0
+        Fraction of the training data, taken from its end as Keras does, held
+        out of training. When it is positive, the threshold is calibrated on
+        that held-out part (see Notes).
+    callbacks : list of keras.callbacks.Callback or None, default=None
+        Callbacks for training.
+    verbose : int, default=0
+        Keras's verbosity during training.
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialisation, dropout and shuffling. On the CPU the
+        same seed gives bit-identical results.
+    warm_start : bool, default=False
+        If True, :meth:`fit` continues training the fitted network.
+    **routed_params : dict
+        SciKeras-routed parameters: ``optimizer__*``, ``loss__*``,
+        ``metrics__*``, ``compile__*``, ``fit__*``, ``predict__*``.
+
+    Attributes
+    ----------
+    offset_ : float
+        ``decision_function = score_samples - offset_``.
+    threshold_ : float
+        The reconstruction error above which a sequence is an outlier,
+        ``-offset_``.
+    model_ : keras.Model
+        The fitted autoencoder.
+    history_ : dict of list
+        Loss per epoch (``"loss"``; ``"val_loss"`` with a validation split).
+    n_features_in_ : int
+        Width of the flattened input, ``n_timesteps_ * n_channels_``.
+    feature_names_in_ : ndarray of str
+        Column names seen in :meth:`fit`, for DataFrame input.
+    n_timesteps_ : int
+        Time steps per sequence.
+    n_channels_ : int
+        Channels per time step.
+
+    See Also
+    --------
+    LSTMAutoencoderTransformer : The same network as a feature extractor.
+    sklearn.ensemble.IsolationForest : Same outlier conventions.
+
+    Notes
+    -----
+    **Which data the threshold comes from.** Errors on the training data
+    understate errors on new data, because the network has fitted them. With
+    ``validation_split > 0`` the threshold is therefore calibrated on the
+    held-out tail of the training data; with ``validation_split=0`` on the
+    training data itself, which gives a threshold on the low side.
+
+    **The 'auto' rule.** Reconstruction errors are positive and right-skewed,
+    close to log-normal. ``'auto'`` takes their logarithm and flags a
+    sequence whose modified z-score exceeds 3.5, the cut-off of Iglewicz and
+    Hoaglin [1]_: its log error lies more than 3.5 robust standard deviations
+    (1.4826 times the median absolute deviation) above the median log error.
+    Median and MAD ignore the few outliers the calibration data may contain,
+    and the rule needs no contamination rate. Errors on unseen data have a
+    heavier upper tail than a log-normal, so expect a few percent of false
+    alarms rather than the 0.02 % a log-normal would give.
+
+    **Labelled model selection.** scikit-learn scorers such as
+    ``scoring="roc_auc"`` call :meth:`decision_function`, which is high for
+    normal sequences: labels must say 1 (or +1) for normal and 0 (or -1) for
+    anomalies, as :meth:`predict` does.
+
+    References
+    ----------
+    .. [1] B. Iglewicz and D. C. Hoaglin, "How to Detect and Handle Outliers",
+       ASQC Basic References in Quality Control, vol. 16, 1993.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_lstmae import LSTMAnomalyDetector, make_gait_cycles
+    >>> X, y, _ = make_gait_cycles(60, random_state=0)
+    >>> detector = LSTMAnomalyDetector(
+    ...     lstm_units=(8,), latent_dim=3, epochs=2, contamination=0.1,
+    ...     random_state=0).fit(X)
+    >>> labels = detector.predict(X)
+    >>> sorted(np.unique(labels).tolist())
+    [-1, 1]
+    >>> detector.reconstruction_error(X[:3], reduce="timestep").shape
+    (3, 51)
+    """
+
+    _parameter_constraints = {
+        **BaseLSTMAutoencoder._parameter_constraints,
+        "contamination": [
+            StrOptions({"auto"}),
+            Interval(Real, 0, 0.5, closed="right"),
+        ],
+    }
+
+    def __init__(
+        self,
+        *,
+        contamination="auto",
+        input_shape=None,
+        latent_dim=8,
+        lstm_units=(64, 32),
+        dropout_rate=0.0,
+        l2_reg=0.0,
+        use_attention=False,
+        optimizer="adam",
+        loss="mse",
+        metrics=None,
+        epochs=100,
+        batch_size=32,
+        validation_split=0.0,
+        callbacks=None,
+        verbose=0,
+        random_state=None,
+        warm_start=False,
+        **routed_params,
+    ):
+        super().__init__(
+            input_shape=input_shape,
+            latent_dim=latent_dim,
+            lstm_units=lstm_units,
+            dropout_rate=dropout_rate,
+            l2_reg=l2_reg,
+            use_attention=use_attention,
+            optimizer=optimizer,
+            loss=loss,
+            metrics=metrics,
+            epochs=epochs,
+            batch_size=batch_size,
+            validation_split=validation_split,
+            callbacks=callbacks,
+            verbose=verbose,
+            random_state=random_state,
+            warm_start=warm_start,
+            **routed_params,
+        )
+        self.contamination = contamination
+
+    def _after_training(self, sequences):
+        held_out = sequences[_held_out_start(len(sequences), self.validation_split) :]
+        self.offset_ = self._offset(-self._squared_errors(held_out))
+
+    def _offset(self, scores):
+        if self.contamination != "auto":
+            return float(np.percentile(scores, 100.0 * self.contamination))
+        log_errors = np.log(np.maximum(-scores, np.finfo(np.float32).tiny))
+        median = np.median(log_errors)
+        spread = _MAD_TO_STD * np.median(np.abs(log_errors - median))
+        return -float(np.exp(median + _AUTO_ROBUST_Z * spread))
+
+    @property
+    def threshold_(self):
+        """The reconstruction error above which a sequence is an outlier."""
+        check_is_fitted(self, "offset_")
+        return -self.offset_
+
+    def score_samples(self, X):
+        """Minus the reconstruction error of each sequence (higher is more normal).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps * n_channels) or \
+                (n_samples, n_timesteps, n_channels)
+            Sequences, in either layout.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,)
+            ``-reconstruction_error(X)``.
+        """
+        return -self.reconstruction_error(X)
+
+    def decision_function(self, X):
+        """Score shifted by the threshold: negative for outliers.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps * n_channels) or \
+                (n_samples, n_timesteps, n_channels)
+            Sequences, in either layout.
+
+        Returns
+        -------
+        decision : ndarray of shape (n_samples,)
+            ``score_samples(X) - offset_``.
+        """
+        return self.score_samples(X) - self.offset_
+
+    def predict(self, X):
+        """Label each sequence +1 (inlier) or -1 (outlier).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps * n_channels) or \
+                (n_samples, n_timesteps, n_channels)
+            Sequences, in either layout.
+
+        Returns
+        -------
+        labels : ndarray of shape (n_samples,)
+            +1 where ``decision_function(X) >= 0``, else -1.
+        """
+        return np.where(self.decision_function(X) < 0, -1, 1)
+
+
+def _held_out_start(n_samples, validation_split):
+    """Index where Keras's ``validation_split`` hold-out begins (0: none)."""
+    if validation_split == 0:
+        return 0
+    return int(math.floor(n_samples * (1.0 - validation_split)))

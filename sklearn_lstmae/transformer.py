@@ -1,0 +1,153 @@
+"""LSTM autoencoder as a scikit-learn transformer: sequences to latent vectors."""
+
+import numpy as np
+from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
+from sklearn.utils.validation import check_array, check_is_fitted
+
+from ._base import BaseLSTMAutoencoder
+
+__all__ = ["LSTMAutoencoderTransformer"]
+
+
+class LSTMAutoencoderTransformer(
+    ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseLSTMAutoencoder
+):
+    """Encode fixed-length sequences into latent vectors with an LSTM autoencoder.
+
+    The autoencoder learns to reconstruct its input through a bottleneck of
+    ``latent_dim`` units; :meth:`transform` returns that bottleneck, a compact
+    feature vector per sequence for any downstream estimator.
+
+    Parameters
+    ----------
+    input_shape : tuple (n_timesteps, n_channels) or None, default=None
+        How to fold a 2-D input of ``n_timesteps * n_channels`` time-major
+        columns into sequences. ``None``: a 2-D input is univariate and a
+        3-D input gives its own shape.
+    latent_dim : int, default=8
+        Width of the latent vector, the number of output features.
+    lstm_units : tuple of int, default=(64, 32)
+        Units of each encoder LSTM layer; the decoder mirrors them.
+    dropout_rate : float in [0, 1), default=0.0
+        Rate of the ``Dropout`` layer after each LSTM layer.
+    l2_reg : float >= 0, default=0.0
+        L2 penalty on the layer kernels.
+    use_attention : bool, default=False
+        Add self-attention after the encoder and decoder LSTMs.
+    optimizer : str or keras.optimizers.Optimizer, default="adam"
+        Set its arguments with routed parameters, e.g.
+        ``optimizer__learning_rate=1e-3``.
+    loss : str or keras.losses.Loss, default="mse"
+        Training loss.
+    metrics : list or None, default=None
+        Keras metrics recorded in ``history_``.
+    epochs : int, default=100
+        Passes over the training data.
+    batch_size : int, default=32
+        Sequences per gradient step.
+    validation_split : float in [0, 1), default=0.0
+        Fraction of the training data, taken from its end as Keras does,
+        held out to report ``val_loss`` in ``history_``.
+    callbacks : list of keras.callbacks.Callback or None, default=None
+        Callbacks for training.
+    verbose : int, default=0
+        Keras's verbosity during training.
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialisation, dropout and shuffling. On the CPU the
+        same seed gives bit-identical results.
+    warm_start : bool, default=False
+        If True, :meth:`fit` continues training the fitted network instead of
+        starting anew.
+    **routed_params : dict
+        SciKeras-routed parameters: ``optimizer__*``, ``loss__*``,
+        ``metrics__*``, ``compile__*``, ``fit__*`` (e.g. ``fit__shuffle``),
+        ``predict__*``.
+
+    Attributes
+    ----------
+    model_ : keras.Model
+        The fitted autoencoder; ``model_.get_layer("encoder")`` and
+        ``model_.get_layer("decoder")`` share its weights.
+    history_ : dict of list
+        Loss per epoch (``"loss"``; ``"val_loss"`` with a validation split).
+    n_features_in_ : int
+        Width of the flattened input, ``n_timesteps_ * n_channels_``.
+    feature_names_in_ : ndarray of str
+        Column names seen in :meth:`fit`, for DataFrame input.
+    n_timesteps_ : int
+        Time steps per sequence.
+    n_channels_ : int
+        Channels per time step.
+
+    See Also
+    --------
+    LSTMAnomalyDetector : The same network as an outlier detector.
+    sklearn.decomposition.PCA : The linear counterpart.
+
+    Examples
+    --------
+    >>> from sklearn_lstmae import LSTMAutoencoderTransformer, make_gait_cycles
+    >>> X, y, _ = make_gait_cycles(40, random_state=0)
+    >>> X.shape
+    (40, 51, 2)
+    >>> encoder = LSTMAutoencoderTransformer(
+    ...     latent_dim=3, lstm_units=(8,), epochs=2, random_state=0)
+    >>> encoder.fit_transform(X).shape
+    (40, 3)
+    >>> encoder.inverse_transform(encoder.transform(X[:2])).shape
+    (2, 51, 2)
+    """
+
+    def transform(self, X):
+        """Encode sequences into latent vectors.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps * n_channels) or \
+                (n_samples, n_timesteps, n_channels)
+            Sequences, in either layout.
+
+        Returns
+        -------
+        X_latent : ndarray of shape (n_samples, latent_dim), float32
+            The latent vectors.
+        """
+        sequences = self._check_and_fold(X)
+        return self._predict_chunks(self.model_.get_layer("encoder"), sequences)
+
+    def inverse_transform(self, X):
+        """Decode latent vectors back into sequences.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, latent_dim)
+            Latent vectors, e.g. from :meth:`transform`.
+
+        Returns
+        -------
+        X_reconstructed : ndarray, float32
+            Sequences in the layout seen in :meth:`fit`: ``(n_samples,
+            n_timesteps * n_channels)`` for 2-D input, ``(n_samples,
+            n_timesteps, n_channels)`` for 3-D input.
+        """
+        check_is_fitted(self, "model_")
+        latent = check_array(X, dtype=np.float32)
+        if latent.shape[1] != self._n_features_out:
+            raise ValueError(
+                f"X has {latent.shape[1]} latent features, but this "
+                f"{type(self).__name__} was fitted with "
+                f"latent_dim={self._n_features_out}."
+            )
+        decoder = self.model_.get_layer("decoder")
+        sequences = self._predict_chunks(decoder, latent)
+        return self._as_input_layout(sequences, self._input_ndim)
+
+    @property
+    def _n_features_out(self):
+        return self.model_.get_layer("encoder").output_shape[-1]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        # Keras computes in float32 whatever the input dtype.
+        tags.transformer_tags.preserves_dtype = ["float32"]
+        return tags

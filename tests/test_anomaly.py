@@ -1,0 +1,193 @@
+import numpy as np
+import pytest
+from sklearn.metrics import roc_auc_score
+from sklearn.model_selection import GridSearchCV, PredefinedSplit
+
+from sklearn_lstmae import LSTMAnomalyDetector, make_gait_cycles
+from sklearn_lstmae.datasets import STANCE, SWING
+
+from .conftest import TINY
+
+KNEE = 1
+
+
+def _standardise(X_train, *others):
+    mean, std = X_train.mean(axis=(0, 1)), X_train.std(axis=(0, 1))
+    return [(X - mean) / std for X in (X_train, *others)]
+
+
+@pytest.fixture(scope="module")
+def held_out():
+    """Normal training cycles; test cycles with 10 % of each pathology."""
+    X_train, _, _ = make_gait_cycles(300, random_state=10)
+    X_test, y_test, kinds = make_gait_cycles(300, anomaly_fraction=0.3, random_state=11)
+    X_train, X_test = _standardise(X_train, X_test)
+    return X_train, X_test, y_test, kinds
+
+
+def _train(X_train, contamination):
+    return LSTMAnomalyDetector(
+        contamination=contamination,
+        lstm_units=(32,),
+        latent_dim=6,
+        epochs=40,
+        batch_size=16,
+        validation_split=0.2,
+        random_state=0,
+    ).fit(X_train)
+
+
+@pytest.fixture(scope="module")
+def trained(held_out):
+    X_train, X_test, y_test, kinds = held_out
+    return _train(X_train, "auto"), X_test, y_test, kinds
+
+
+@pytest.fixture(scope="module")
+def tiny(gait):
+    return LSTMAnomalyDetector(**TINY, contamination=0.1, random_state=0).fit(gait[0])
+
+
+def test_signs_follow_scikit_learn(tiny, gait):
+    X_test = gait[1]
+    errors = tiny.reconstruction_error(X_test)
+    scores = tiny.score_samples(X_test)
+    np.testing.assert_array_equal(scores, -errors)
+    np.testing.assert_allclose(tiny.decision_function(X_test), scores - tiny.offset_)
+    labels = tiny.predict(X_test)
+    np.testing.assert_array_equal(labels == -1, tiny.decision_function(X_test) < 0)
+    assert tiny.threshold_ == -tiny.offset_
+    assert tiny.score(X_test) == pytest.approx(scores.mean(), rel=1e-6)
+
+
+def test_float_contamination_is_a_training_quantile(tiny, gait):
+    X_train = gait[0]
+    flagged = np.mean(tiny.predict(X_train) == -1)
+    assert flagged == pytest.approx(0.1, abs=1 / len(X_train))
+
+
+def test_threshold_calibrates_on_the_held_out_tail(gait):
+    X_train = gait[0]
+    detector = LSTMAnomalyDetector(
+        **TINY, contamination=0.2, validation_split=0.25, random_state=0
+    ).fit(X_train)
+    tail = X_train[90:]  # Keras holds out the last 25 % of 120 samples
+    assert detector.offset_ == pytest.approx(
+        np.percentile(detector.score_samples(tail), 20), rel=1e-6
+    )
+    assert detector.offset_ != pytest.approx(
+        np.percentile(detector.score_samples(X_train), 20), rel=1e-6
+    )
+
+
+def test_fit_predict_matches_fit_then_predict(gait):
+    X = gait[0][:40]
+    detector = LSTMAnomalyDetector(**TINY, contamination=0.1, random_state=0)
+    np.testing.assert_array_equal(detector.fit_predict(X), detector.fit(X).predict(X))
+
+
+@pytest.mark.parametrize(
+    "reduce, shape",
+    [("sample", (5,)), ("timestep", (5, 51)), ("channel", (5, 2)), (None, (5, 51, 2))],
+)
+def test_reconstruction_error_reductions(tiny, gait, reduce, shape):
+    X = gait[1][:5]
+    errors = tiny.reconstruction_error(X, reduce=reduce)
+    assert errors.shape == shape
+    full = tiny.reconstruction_error(X, reduce=None)
+    np.testing.assert_allclose(
+        errors.sum(),
+        full.mean(
+            axis={"sample": (1, 2), "timestep": 2, "channel": 1, None: ()}[reduce]
+        ).sum(),
+        rtol=1e-5,
+    )
+
+
+def test_reconstruction_error_rejects_unknown_reduce(tiny, gait):
+    with pytest.raises(ValueError, match="reduce must be one of"):
+        tiny.reconstruction_error(gait[1], reduce="joint")
+
+
+def test_attention_weights(gait):
+    X = gait[0][:30]
+    detector = LSTMAnomalyDetector(**TINY, use_attention=True).fit(X)
+    weights = detector.attention_weights(X[:4])
+    assert set(weights) == {"encoder_attention", "decoder_attention"}
+    for matrix in weights.values():
+        assert matrix.shape == (4, 51, 51)
+        np.testing.assert_allclose(matrix.sum(axis=-1), 1.0, rtol=1e-5)
+
+
+def test_attention_weights_need_attention(tiny, gait):
+    with pytest.raises(ValueError, match="use_attention=False"):
+        tiny.attention_weights(gait[1])
+
+
+def test_labelled_grid_search_prefers_the_better_detector(gait):
+    X_train, X_test = _standardise(gait[0][:80], gait[1][:80])
+    y_test = gait[2][:80]
+    X = np.concatenate([X_train, X_test])
+    y = np.concatenate([np.ones(len(X_train), dtype=int), y_test])
+    # Train on normal cycles, score on the labelled ones (1 = normal).
+    split = PredefinedSplit(np.r_[-np.ones(len(X_train)), np.zeros(len(X_test))])
+    search = GridSearchCV(
+        LSTMAnomalyDetector(**TINY, random_state=0, optimizer__learning_rate=0.01),
+        {"epochs": [1, 40]},
+        scoring="roc_auc",
+        cv=split,
+    ).fit(X, y)
+    scores = search.cv_results_["mean_test_score"]
+    assert scores[1] > scores[0]
+    assert search.best_params_ == {"epochs": 40}
+    detector = LSTMAnomalyDetector(
+        **{**TINY, "epochs": 40}, random_state=0, optimizer__learning_rate=0.01
+    ).fit(X_train)
+    expected = roc_auc_score(y_test, detector.decision_function(X_test))
+    assert scores[1] == pytest.approx(expected, rel=1e-6)
+    assert expected > 0.7  # an inverted sign would put it below 0.5
+
+
+@pytest.mark.parametrize("kind", ["stiff_knee", "crouch", "artefact"])
+def test_detects_each_pathology(trained, kind):
+    detector, X_test, _, kinds = trained
+    selected = (kinds == "normal") | (kinds == kind)
+    is_anomaly = kinds[selected] == kind
+    auc = roc_auc_score(is_anomaly, -detector.score_samples(X_test[selected]))
+    assert auc >= 0.95, f"ROC-AUC for {kind}: {auc:.3f}"
+
+
+# Where make_gait_cycles injects each pathology, in percent of the cycle
+# (its Notes): stiff knee over pre-swing and swing, crouch over stance, its
+# window wrapping round the cycle from terminal swing into heel strike.
+INJECTED = {"stiff_knee": (50, 100), "crouch": (-12, 62)}
+
+
+@pytest.mark.parametrize("kind", ["stiff_knee", "crouch"])
+def test_error_peaks_where_the_pathology_was_injected(trained, kind):
+    detector, X_test, _, kinds = trained
+    errors = detector.reconstruction_error(X_test[kinds == kind], reduce=None)
+    mean_errors = errors.mean(axis=0)  # (51 time steps, 2 joints)
+    peak_step, peak_joint = np.unravel_index(mean_errors.argmax(), mean_errors.shape)
+    assert peak_joint == KNEE
+    peak_percent = np.linspace(0, 100, 51)[peak_step]
+    start, end = INJECTED[kind]
+    assert start <= peak_percent <= end or start <= peak_percent - 100 <= end
+    # The phase named in the issue carries more error than the rest of the cycle.
+    phase = SWING if kind == "stiff_knee" else STANCE
+    percent = np.linspace(0, 100, 51)
+    in_phase = (percent >= phase[0]) & (percent <= phase[1])
+    assert mean_errors[in_phase, KNEE].mean() > mean_errors[~in_phase, KNEE].mean()
+
+
+def test_auto_keeps_false_alarms_low(trained):
+    detector, X_test, _, kinds = trained
+    false_alarm_rate = np.mean(detector.predict(X_test[kinds == "normal"]) == -1)
+    assert false_alarm_rate <= 0.05
+
+
+def test_contamination_flags_its_rate_of_normal_held_out_cycles(held_out):
+    X_train, X_test, _, kinds = held_out
+    detector = _train(X_train, contamination=0.1)
+    false_alarm_rate = np.mean(detector.predict(X_test[kinds == "normal"]) == -1)
+    assert 0.03 <= false_alarm_rate <= 0.25

@@ -1,0 +1,239 @@
+import pickle
+
+import joblib
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GridSearchCV, cross_val_score
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils import get_tags
+
+from sklearn_lstmae import LSTMAutoencoderTransformer, make_gait_cycles
+
+from .conftest import TINY
+
+
+@pytest.fixture(scope="module")
+def labelled_cycles():
+    X, y, _ = make_gait_cycles(120, anomaly_fraction=0.5, random_state=5)
+    return X.reshape(len(X), -1), y
+
+
+@pytest.fixture(scope="module")
+def fitted(gait):
+    X_train = gait[0]
+    return LSTMAutoencoderTransformer(**TINY, random_state=0).fit(X_train)
+
+
+def test_tags_declare_a_transformer_on_3d_input():
+    tags = get_tags(LSTMAutoencoderTransformer())
+    assert tags.transformer_tags is not None
+    assert tags.input_tags.three_d_array
+    assert not tags.input_tags.sparse
+
+
+def test_fit_transform_inverse_transform_shapes(fitted, gait):
+    X_test = gait[1]
+    latent = fitted.transform(X_test)
+    assert latent.shape == (len(X_test), 2)
+    assert fitted.inverse_transform(latent).shape == X_test.shape
+    assert fitted.n_features_in_ == 102
+    assert (fitted.n_timesteps_, fitted.n_channels_) == (51, 2)
+    assert list(fitted.history_) == ["loss"]
+
+
+def test_2d_and_3d_layouts_agree(fitted, gait):
+    X_test = gait[1]
+    flat = X_test.reshape(len(X_test), -1)
+    np.testing.assert_array_equal(fitted.transform(flat), fitted.transform(X_test))
+    assert fitted.reconstruct(flat).shape == flat.shape
+    assert fitted.reconstruct(X_test).shape == X_test.shape
+
+
+def test_2d_fit_folds_with_input_shape_and_inverts_to_2d(gait):
+    flat = gait[0].reshape(len(gait[0]), -1)
+    transformer = LSTMAutoencoderTransformer(**TINY, input_shape=(51, 2)).fit(flat)
+    assert (transformer.n_timesteps_, transformer.n_channels_) == (51, 2)
+    latent = transformer.transform(flat)
+    assert transformer.inverse_transform(latent).shape == flat.shape
+
+
+def test_2d_fit_without_input_shape_is_univariate(gait):
+    flat = gait[0][:20, :, 0]
+    transformer = LSTMAutoencoderTransformer(**TINY).fit(flat)
+    assert (transformer.n_timesteps_, transformer.n_channels_) == (51, 1)
+
+
+def test_score_is_minus_mean_reconstruction_error(fitted, gait):
+    X_test = gait[1]
+    error = np.mean((fitted.reconstruct(X_test) - X_test.astype("float32")) ** 2)
+    assert fitted.score(X_test) == pytest.approx(-error, rel=1e-5)
+    np.testing.assert_allclose(
+        fitted.reconstruction_error(X_test),
+        np.mean((fitted.reconstruct(X_test) - X_test) ** 2, axis=(1, 2)),
+        rtol=1e-5,
+    )
+
+
+def test_pandas_in_and_out(gait):
+    X = gait[0][:40]
+    columns = [f"{joint}_{t}" for t in range(51) for joint in ("hip", "knee")]
+    frame = pd.DataFrame(X.reshape(40, -1), columns=columns)
+    transformer = LSTMAutoencoderTransformer(**TINY, input_shape=(51, 2))
+    transformer.set_output(transform="pandas")
+    latent = transformer.fit(frame).transform(frame)
+    assert isinstance(latent, pd.DataFrame)
+    assert list(latent.columns) == list(transformer.get_feature_names_out())
+    assert list(transformer.feature_names_in_) == columns
+    with pytest.raises(ValueError, match="feature names"):
+        transformer.transform(frame.rename(columns={"hip_0": "ankle_0"}))
+
+
+def test_history_reports_validation_loss(gait):
+    transformer = LSTMAutoencoderTransformer(**{**TINY, "epochs": 2})
+    transformer.set_params(validation_split=0.25).fit(gait[0])
+    assert len(transformer.history_["loss"]) == 2
+    assert len(transformer.history_["val_loss"]) == 2
+
+
+def test_pipeline_with_scaler_and_classifier(labelled_cycles):
+    X, y = labelled_cycles
+    pipeline = make_pipeline(
+        StandardScaler(),
+        LSTMAutoencoderTransformer(**TINY, input_shape=(51, 2), random_state=0),
+        LogisticRegression(),
+    )
+    predictions = pipeline.fit(X, y).predict(X)
+    assert predictions.shape == y.shape
+    assert set(np.unique(predictions)) <= {-1, 1}
+
+
+def test_grid_search_without_scorer_picks_the_best_reconstruction(gait):
+    X = gait[0][:60]
+    search = GridSearchCV(
+        LSTMAutoencoderTransformer(
+            **TINY, random_state=0, optimizer__learning_rate=0.01
+        ),
+        {"epochs": [1, 30]},
+        cv=2,
+    ).fit(X)
+    # Thirty epochs reconstruct far better than one: the sign must pick them.
+    assert search.best_params_ == {"epochs": 30}
+    scores = search.cv_results_["mean_test_score"]
+    assert scores[1] > scores[0]
+    assert np.all(scores < 0)
+
+
+def test_grid_search_over_network_parameters(gait):
+    X = gait[0][:40]
+    grid = [
+        {"latent_dim": [2, 3], "lstm_units": [(4,), (5, 3)]},
+        {"use_attention": [True], "dropout_rate": [0.0, 0.2]},
+    ]
+    search = GridSearchCV(LSTMAutoencoderTransformer(**TINY), grid, cv=2).fit(X)
+    assert len(search.cv_results_["params"]) == 6
+    assert np.all(np.isfinite(search.cv_results_["mean_test_score"]))
+    best = search.best_estimator_
+    assert best.transform(X).shape == (40, best.latent_dim)
+
+
+def test_cross_val_score(gait):
+    scores = cross_val_score(LSTMAutoencoderTransformer(**TINY), gait[0][:40], cv=2)
+    assert scores.shape == (2,)
+    assert np.all(scores < 0)
+
+
+def test_clone_keeps_routed_parameters():
+    transformer = LSTMAutoencoderTransformer(
+        latent_dim=5, optimizer__learning_rate=0.01, fit__shuffle=False
+    )
+    cloned = clone(transformer)
+    assert cloned.get_params() == transformer.get_params()
+    assert cloned.get_params()["optimizer__learning_rate"] == 0.01
+    cloned.set_params(optimizer__learning_rate=0.1, latent_dim=2)
+    assert cloned.optimizer__learning_rate == 0.1
+    assert transformer.optimizer__learning_rate == 0.01
+
+
+def test_routed_learning_rate_reaches_the_optimizer(gait):
+    transformer = LSTMAutoencoderTransformer(**TINY, optimizer__learning_rate=0.123)
+    transformer.fit(gait[0][:20])
+    learning_rate = transformer.model_.optimizer.learning_rate
+    assert float(np.asarray(learning_rate)) == pytest.approx(0.123)
+
+
+@pytest.mark.parametrize(
+    "dumps, loads",
+    [(pickle.dumps, pickle.loads), (None, None)],
+    ids=["pickle", "joblib"],
+)
+def test_persistence_round_trips(fitted, labelled_cycles, gait, tmp_path, dumps, loads):
+    X, y = labelled_cycles
+    pipeline = make_pipeline(
+        StandardScaler(), LSTMAutoencoderTransformer(**TINY, input_shape=(51, 2))
+    ).fit(X)
+    for estimator, data in [(fitted, gait[1]), (pipeline, X)]:
+        if dumps is None:
+            path = tmp_path / "estimator.joblib"
+            joblib.dump(estimator, path)
+            restored = joblib.load(path)
+        else:
+            restored = loads(dumps(estimator))
+        np.testing.assert_array_equal(
+            restored.transform(data), estimator.transform(data)
+        )
+
+
+def test_same_random_state_gives_identical_models(gait):
+    X = gait[0][:40]
+    first = LSTMAutoencoderTransformer(**TINY, dropout_rate=0.2, random_state=3).fit(X)
+    second = LSTMAutoencoderTransformer(**TINY, dropout_rate=0.2, random_state=3).fit(X)
+    other = LSTMAutoencoderTransformer(**TINY, dropout_rate=0.2, random_state=4).fit(X)
+    np.testing.assert_array_equal(first.transform(X), second.transform(X))
+    assert not np.array_equal(first.transform(X), other.transform(X))
+
+
+def test_unseeded_fit_after_a_seeded_one(gait):
+    X = gait[0][:20]
+    LSTMAutoencoderTransformer(**TINY, random_state=0).fit(X)
+    first = LSTMAutoencoderTransformer(**TINY).fit(X).transform(X)
+    second = LSTMAutoencoderTransformer(**TINY).fit(X).transform(X)
+    assert not np.array_equal(first, second)
+
+
+def test_warm_start_continues_training(gait):
+    X = gait[0][:40]
+    params = {**TINY, "epochs": 2, "random_state": 0, "optimizer__learning_rate": 0.01}
+    warm = LSTMAutoencoderTransformer(**params, warm_start=True).fit(X)
+    weights = [w.copy() for w in warm.model_.get_weights()]
+    first_losses = list(warm.history_["loss"])
+    warm.fit(X)
+    assert len(warm.history_["loss"]) == 4
+    assert warm.history_["loss"][2] < first_losses[0]
+    cold = LSTMAutoencoderTransformer(**params).fit(X)
+    cold.fit(X)
+    assert len(cold.history_["loss"]) == 2
+    assert cold.history_["loss"][0] == pytest.approx(first_losses[0])
+    assert any(
+        not np.array_equal(a, b)
+        for a, b in zip(weights, warm.model_.get_weights(), strict=True)
+    )
+
+
+def test_latent_features_separate_pathological_cycles():
+    X, y, _ = make_gait_cycles(240, anomaly_fraction=0.5, random_state=7)
+    mean, std = X.mean(axis=(0, 1)), X.std(axis=(0, 1))
+    scaled = (X - mean) / std
+    transformer = LSTMAutoencoderTransformer(
+        lstm_units=(32,), latent_dim=6, epochs=30, batch_size=16, random_state=0
+    )
+    latent = transformer.fit_transform(scaled)
+    accuracy = cross_val_score(
+        make_pipeline(StandardScaler(), LogisticRegression()), latent, y, cv=4
+    ).mean()
+    chance = max(np.mean(y == 1), np.mean(y == -1))
+    # Measured 0.96 against a chance rate of 0.50.
+    assert accuracy > chance + 0.3
