@@ -1,0 +1,158 @@
+import json
+import pickle
+import zipfile
+
+import joblib
+import keras
+import numpy as np
+import pytest
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from sklearn_lstmae import (
+    LSTMAnomalyDetector,
+    LSTMAutoencoder,
+    LSTMAutoencoderTransformer,
+    make_gait_cycles,
+)
+from sklearn_lstmae.persistence import load_estimator, save_estimator
+
+from .conftest import TINY
+
+X, _, _ = make_gait_cycles(40, random_state=0)
+X_FLAT = X.reshape(len(X), -1)
+
+
+def _outputs(estimator, data):
+    if hasattr(estimator, "score_samples"):
+        return estimator.score_samples(data)
+    return estimator.transform(data)
+
+
+@pytest.fixture(scope="module")
+def fitted_objects():
+    detector = LSTMAnomalyDetector(
+        **TINY, use_attention=True, contamination=0.1, random_state=0
+    ).fit(X)
+    pipeline = make_pipeline(
+        StandardScaler(), LSTMAnomalyDetector(**TINY, input_shape=(51, 2))
+    ).fit(X_FLAT)
+    search = GridSearchCV(
+        LSTMAutoencoderTransformer(**TINY), {"latent_dim": [1, 2]}, cv=2
+    ).fit(X)
+    return {
+        "detector": (detector, X),
+        "pipeline": (pipeline, X_FLAT),
+        "grid search": (search, X),
+    }
+
+
+@pytest.mark.parametrize("name", ["detector", "pipeline", "grid search"])
+@pytest.mark.parametrize("library", ["pickle", "joblib"])
+def test_pickle_and_joblib_round_trips(fitted_objects, tmp_path, name, library):
+    estimator, data = fitted_objects[name]
+    if library == "pickle":
+        restored = pickle.loads(pickle.dumps(estimator))
+    else:
+        joblib.dump(estimator, tmp_path / "estimator.joblib")
+        restored = joblib.load(tmp_path / "estimator.joblib")
+    np.testing.assert_array_equal(_outputs(restored, data), _outputs(estimator, data))
+
+
+@pytest.mark.parametrize("Estimator", [LSTMAutoencoderTransformer, LSTMAnomalyDetector])
+@pytest.mark.parametrize("layout", ["2-D", "3-D"])
+def test_safe_save_and_load(tmp_path, Estimator, layout):
+    data = X_FLAT if layout == "2-D" else X
+    params = {"input_shape": (51, 2), "optimizer__learning_rate": 0.01}
+    estimator = Estimator(**TINY, **params, validation_split=0.25, random_state=1)
+    estimator.fit(data)
+    save_estimator(estimator, tmp_path / "estimator.zip")
+    restored = load_estimator(tmp_path / "estimator.zip")
+    assert type(restored) is Estimator
+    assert restored.get_params() == estimator.get_params()
+    np.testing.assert_array_equal(_outputs(restored, data), _outputs(estimator, data))
+    assert restored.history_ == estimator.history_
+    if hasattr(estimator, "inverse_transform"):
+        latent = estimator.transform(data)
+        assert restored.inverse_transform(latent).shape == data.shape
+    else:
+        assert restored.offset_ == estimator.offset_
+        np.testing.assert_array_equal(restored.predict(data), estimator.predict(data))
+
+
+def test_safe_load_keeps_training(tmp_path):
+    estimator = LSTMAutoencoderTransformer(**TINY, random_state=0).fit(X)
+    save_estimator(estimator, tmp_path / "estimator.zip")
+    restored = load_estimator(tmp_path / "estimator.zip")
+    restored.partial_fit(X)
+    assert len(restored.history_["loss"]) == 2
+
+
+def test_safe_save_refuses_unfitted_and_objects(tmp_path):
+    with pytest.raises(ValueError, match="not fitted yet"):
+        save_estimator(LSTMAutoencoderTransformer(), tmp_path / "a.zip")
+    estimator = LSTMAutoencoderTransformer(**TINY, optimizer=keras.optimizers.SGD())
+    estimator.fit(X)
+    with pytest.raises(TypeError, match="parameter 'optimizer' holds a SGD"):
+        save_estimator(estimator, tmp_path / "a.zip")
+    with pytest.raises(TypeError, match="saves"):
+        save_estimator(StandardScaler().fit(X_FLAT), tmp_path / "a.zip")
+
+
+def test_safe_load_only_builds_package_classes(tmp_path):
+    estimator = LSTMAutoencoderTransformer(**TINY).fit(X)
+    path = tmp_path / "estimator.zip"
+    save_estimator(estimator, path)
+    with zipfile.ZipFile(path) as archive:
+        model, state = (
+            archive.read("model.keras"),
+            json.loads(archive.read("estimator.json")),
+        )
+    state["class"] = "os.system"
+    tampered = tmp_path / "tampered.zip"
+    with zipfile.ZipFile(tampered, "w") as archive:
+        archive.writestr("model.keras", model)
+        archive.writestr("estimator.json", json.dumps(state))
+    with pytest.raises(ValueError, match="only .* are loaded"):
+        load_estimator(tampered)
+
+
+def _lambda_model_file(path):
+    inputs = keras.Input(shape=(51, 2))
+    outputs = keras.layers.Lambda(lambda x: x * 2)(inputs)
+    keras.Model(inputs, outputs).save(path)
+
+
+def test_keras_files_load_in_safe_mode(tmp_path):
+    # A Lambda layer carries Python bytecode; safe mode must refuse it.
+    _lambda_model_file(tmp_path / "model.keras")
+    with pytest.raises(ValueError, match="safe_mode"):
+        LSTMAutoencoder.load(tmp_path / "model.keras")
+    estimator = LSTMAutoencoderTransformer(**TINY).fit(X)
+    save_estimator(estimator, tmp_path / "estimator.zip")
+    with zipfile.ZipFile(tmp_path / "estimator.zip") as archive:
+        state = archive.read("estimator.json")
+    with zipfile.ZipFile(tmp_path / "evil.zip", "w") as archive:
+        archive.write(tmp_path / "model.keras", "model.keras")
+        archive.writestr("estimator.json", state)
+    with pytest.raises(ValueError, match="safe_mode"):
+        load_estimator(tmp_path / "evil.zip")
+
+
+def test_seeded_models_match_across_fits_and_save_load(tmp_path):
+    params = {**TINY, "dropout_rate": 0.2, "random_state": 7}
+    first = LSTMAnomalyDetector(**params).fit(X)
+    second = LSTMAnomalyDetector(**params).fit(X)
+    other = LSTMAnomalyDetector(**{**params, "random_state": 8}).fit(X)
+    np.testing.assert_array_equal(first.score_samples(X), second.score_samples(X))
+    assert not np.array_equal(first.score_samples(X), other.score_samples(X))
+    save_estimator(first, tmp_path / "first.zip")
+    first.model_.save(tmp_path / "first.keras")
+    restored = load_estimator(tmp_path / "first.zip")
+    np.testing.assert_array_equal(restored.score_samples(X), second.score_samples(X))
+    reloaded = keras.saving.load_model(tmp_path / "first.keras")
+    np.testing.assert_array_equal(
+        reloaded.predict_on_batch(X.astype("float32")),
+        first.model_.predict_on_batch(X.astype("float32")),
+    )
