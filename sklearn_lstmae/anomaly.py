@@ -50,6 +50,10 @@ class LSTMAnomalyDetector(OutlierMixin, BaseLSTMAutoencoder):
     use_attention : bool, default=False
         Add self-attention after the encoder and decoder LSTMs; see
         :meth:`attention_weights`.
+    standardize : bool, default=True
+        Standardise each channel with its training mean and standard
+        deviation before the network sees it; reconstructions and errors
+        come back in the units of ``X``.
     optimizer : str or keras.optimizers.Optimizer, default="adam"
         Set its arguments with routed parameters, e.g.
         ``optimizer__learning_rate=1e-3``.
@@ -97,6 +101,12 @@ class LSTMAnomalyDetector(OutlierMixin, BaseLSTMAutoencoder):
         Time steps per sequence.
     n_channels_ : int
         Channels per time step.
+    channel_mean_ : ndarray of shape (n_channels_,)
+        Per-channel training mean subtracted before the network (0 with
+        ``standardize=False``).
+    channel_scale_ : ndarray of shape (n_channels_,)
+        Per-channel training standard deviation divided out before the
+        network (1 with ``standardize=False`` or for a constant channel).
 
     See Also
     --------
@@ -164,6 +174,7 @@ class LSTMAnomalyDetector(OutlierMixin, BaseLSTMAutoencoder):
         dropout_rate=0.0,
         l2_reg=0.0,
         use_attention=False,
+        standardize=True,
         optimizer="adam",
         loss="mse",
         metrics=None,
@@ -183,6 +194,7 @@ class LSTMAnomalyDetector(OutlierMixin, BaseLSTMAutoencoder):
             dropout_rate=dropout_rate,
             l2_reg=l2_reg,
             use_attention=use_attention,
+            standardize=standardize,
             optimizer=optimizer,
             loss=loss,
             metrics=metrics,

@@ -34,6 +34,10 @@ class LSTMAutoencoderTransformer(
         L2 penalty on the layer kernels.
     use_attention : bool, default=False
         Add self-attention after the encoder and decoder LSTMs.
+    standardize : bool, default=True
+        Standardise each channel with its training mean and standard
+        deviation before the network sees it; reconstructions and errors
+        come back in the units of ``X``.
     optimizer : str or keras.optimizers.Optimizer, default="adam"
         Set its arguments with routed parameters, e.g.
         ``optimizer__learning_rate=1e-3``.
@@ -78,6 +82,12 @@ class LSTMAutoencoderTransformer(
         Time steps per sequence.
     n_channels_ : int
         Channels per time step.
+    channel_mean_ : ndarray of shape (n_channels_,)
+        Per-channel training mean subtracted before the network (0 with
+        ``standardize=False``).
+    channel_scale_ : ndarray of shape (n_channels_,)
+        Per-channel training standard deviation divided out before the
+        network (1 with ``standardize=False`` or for a constant channel).
 
     See Also
     --------
@@ -125,7 +135,7 @@ class LSTMAutoencoderTransformer(
 
         Returns
         -------
-        X_reconstructed : ndarray, float32
+        X_reconstructed : ndarray
             Sequences in the layout seen in :meth:`fit`: ``(n_samples,
             n_timesteps * n_channels)`` for 2-D input, ``(n_samples,
             n_timesteps, n_channels)`` for 3-D input.
@@ -139,7 +149,9 @@ class LSTMAutoencoderTransformer(
                 f"latent_dim={self._n_features_out}."
             )
         decoder = self.model_.get_layer("decoder")
-        sequences = self._predict_chunks(decoder, latent)
+        sequences = self._predict_chunks(
+            decoder, latent, self._to_user_units, sequences_in=False
+        )
         return self._as_input_layout(sequences, self._input_ndim)
 
     @property

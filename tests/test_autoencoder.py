@@ -75,9 +75,9 @@ def test_training_beats_the_mean_curve():
     # Degrees are large numbers for an LSTM; standardise per channel as users
     # of the Keras-level class are expected to do.
     mean, std = X_train.mean(axis=(0, 1)), X_train.std(axis=(0, 1))
+    keras.utils.set_random_seed(0)
     ae = LSTMAutoencoder(lstm_units=[32], latent_dim=8, dropout_rate=0.0, l2_reg=0.0)
     ae.compile(optimizer=keras.optimizers.Adam(0.01), loss="mse")
-    keras.utils.set_random_seed(0)
     scaled = (X_train - mean) / std
     ae.fit(scaled, epochs=40, batch_size=16, verbose=0)
     recon = ae.predict((X_test - mean) / std, verbose=0) * std + mean

@@ -1,0 +1,251 @@
+"""What the scikit-learn layer costs, as ratios against plain Keras in one run.
+
+Run from the repository root (after ``pip install ".[dev]"``)::
+
+    python benchmarks/speed.py            # the full measurement, ~10 min on 2 cores
+    python benchmarks/speed.py --quick    # smaller sizes, a smoke run
+
+Every ratio is estimator time / plain-Keras time on the same network, data
+and settings, measured interleaved in this process (medians of repeats), so
+load on the machine affects both sides alike. Memory is measured in a fresh
+subprocess per side, as peak resident set size.
+"""
+
+import argparse
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+from sklearn.model_selection import GridSearchCV  # noqa: E402
+
+from sklearn_lstmae import (  # noqa: E402
+    LSTMAnomalyDetector,
+    LSTMAutoencoderTransformer,
+    make_gait_cycles,
+)
+from sklearn_lstmae.network import build_autoencoder  # noqa: E402
+
+NETWORK = {"lstm_units": (64, 32), "latent_dim": 8}
+
+
+def median_seconds(function, repeats):
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def gait_sequences(n_samples, seed=0):
+    X, _, _ = make_gait_cycles(n_samples, random_state=seed)
+    mean, std = X.mean(axis=(0, 1)), X.std(axis=(0, 1))
+    return ((X - mean) / std).astype(np.float32)
+
+
+def plain_model(**compile_kwargs):
+    autoencoder, encoder, _ = build_autoencoder(51, 2, **NETWORK)
+    autoencoder.compile(optimizer="adam", loss="mse", **compile_kwargs)
+    return autoencoder, encoder
+
+
+def report(name, ours, theirs, target):
+    ratio = ours / theirs
+    verdict = "ok" if ratio <= target else "MISSED"
+    print(
+        f"{name:<44} {ours * 1e3:10.2f} ms {theirs * 1e3:10.2f} ms "
+        f"{ratio:7.2f}x  (target <= {target}x: {verdict})",
+        flush=True,
+    )
+
+
+def bench_fit(n_samples, epochs, repeats):
+    X = gait_sequences(n_samples)
+
+    def plain():
+        model, _ = plain_model()
+        model.fit(X, X, epochs=epochs, batch_size=32, verbose=0)
+
+    def estimator():
+        LSTMAutoencoderTransformer(**NETWORK, epochs=epochs, batch_size=32).fit(X)
+
+    plain(), estimator()  # first calls pay for graph tracing on both sides
+    times = {"plain": [], "ours": []}
+    for _ in range(repeats):
+        times["plain"].append(median_seconds(plain, 1))
+        times["ours"].append(median_seconds(estimator, 1))
+    report(
+        f"fit ({n_samples} seq, {epochs} epochs)",
+        statistics.median(times["ours"]),
+        statistics.median(times["plain"]),
+        1.05,
+    )
+
+
+def bench_bulk(n_samples, repeats):
+    X = gait_sequences(n_samples)
+    detector = LSTMAnomalyDetector(**NETWORK, epochs=1).fit(X[:256])
+    transformer = LSTMAutoencoderTransformer(**NETWORK, epochs=1).fit(X[:256])
+    autoencoder, encoder = detector.model_, transformer.model_.get_layer("encoder")
+    pairs = [
+        (
+            "score_samples",
+            lambda: detector.score_samples(X),
+            lambda: autoencoder.predict(X, batch_size=1024, verbose=0),
+        ),
+        (
+            "transform",
+            lambda: transformer.transform(X),
+            lambda: encoder.predict(X, batch_size=1024, verbose=0),
+        ),
+    ]
+    for name, ours, plain in pairs:
+        ours(), plain()
+        report(
+            f"bulk {name} ({n_samples} seq)",
+            median_seconds(ours, repeats),
+            median_seconds(plain, repeats),
+            1.1,
+        )
+
+
+def bench_single(repeats):
+    X = gait_sequences(64)
+    detector = LSTMAnomalyDetector(**NETWORK, epochs=1).fit(X)
+    transformer = LSTMAutoencoderTransformer(**NETWORK, epochs=1).fit(X)
+    one = X[:1]
+    autoencoder, encoder = detector.model_, transformer.model_.get_layer("encoder")
+    pairs = [
+        ("score_samples", detector.score_samples, autoencoder.predict_on_batch),
+        ("transform", transformer.transform, encoder.predict_on_batch),
+    ]
+    for name, ours, plain in pairs:
+        ours(one), plain(one)
+        report(
+            f"single sequence {name}",
+            median_seconds(lambda ours=ours: ours(one), repeats),
+            median_seconds(lambda plain=plain: plain(one), repeats),
+            1.5,
+        )
+    model_predict = median_seconds(lambda: autoencoder.predict(one, verbose=0), repeats)
+    label = "  (keras Model.predict on one sequence)"
+    print(f"{label:<44} {model_predict * 1e3:10.2f} ms")
+
+
+def bench_grid_search(n_samples, epochs):
+    X = gait_sequences(n_samples)
+    grid = {"latent_dim": [4, 8], "lstm_units": [(16,), (32,)]}
+
+    def search(n_jobs):
+        estimator = LSTMAutoencoderTransformer(epochs=epochs, batch_size=32)
+        return lambda: GridSearchCV(estimator, grid, cv=2, n_jobs=n_jobs).fit(X)
+
+    search(2)()  # start the worker processes once, as a session would
+    serial, parallel = median_seconds(search(1), 1), median_seconds(search(2), 1)
+    speedup = serial / parallel
+    verdict = "ok" if speedup >= 1.5 else "MISSED"
+    print(
+        f"{'GridSearchCV n_jobs=2 vs n_jobs=1':<44} {parallel:10.2f} s  "
+        f"{serial:10.2f} s  speed-up {speedup:.2f}x (target >= 1.5x: {verdict})",
+        flush=True,
+    )
+
+
+def bench_memory(n_samples):
+    rows = {}
+    for side in ("input only", "score_samples"):
+        command = [sys.executable, __file__, "--memory-child", side, str(n_samples)]
+        output = subprocess.run(command, capture_output=True, text=True, check=True)
+        rows[side] = float(output.stdout.strip().splitlines()[-1])
+    extra = rows["score_samples"] - rows["input only"]
+    input_mb = n_samples * 51 * 2 * 8 / 2**20
+    print(
+        f"{f'peak RSS scoring {n_samples} seq (float64 input {input_mb:.0f} MB)':<44}"
+        f" {rows['score_samples']:8.0f} MB  (input alone {rows['input only']:.0f} MB,"
+        f" scoring adds {extra:.0f} MB)",
+        flush=True,
+    )
+
+
+def memory_child(side, n_samples):
+    detector = LSTMAnomalyDetector(**NETWORK, epochs=1).fit(gait_sequences(64))
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(n_samples, 51, 2))
+    if side == "score_samples":
+        detector.score_samples(X)
+    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+
+
+def bench_training_throughput(n_samples, epochs):
+    X = gait_sequences(n_samples)
+    X_val = gait_sequences(500, seed=1)
+    print(f"\ntraining throughput ({n_samples} seq, {epochs} epochs, plain Keras):")
+    print(
+        f"{'batch_size':>10} {'jit_compile':>12} {'1st epoch s':>12} "
+        f"{'later s/epoch':>14} {'val MSE':>9}"
+    )
+    for batch_size in (32, 64, 128):
+        for jit_compile in ("auto", True):
+            keras.utils.set_random_seed(0)
+            model, _ = plain_model(jit_compile=jit_compile)
+            # The first epoch pays for tracing (and XLA compilation); a fresh
+            # fit of a small data set is mostly that epoch.
+            first = median_seconds(
+                lambda model=model, batch_size=batch_size: model.fit(
+                    X, X, epochs=1, batch_size=batch_size, verbose=0
+                ),
+                1,
+            )
+            start = time.perf_counter()
+            model.fit(X, X, epochs=epochs - 1, batch_size=batch_size, verbose=0)
+            per_epoch = (time.perf_counter() - start) / (epochs - 1)
+            val_mse = float(np.mean((model.predict(X_val, verbose=0) - X_val) ** 2))
+            print(
+                f"{batch_size:>10} {jit_compile!s:>12} {first:12.2f} "
+                f"{per_epoch:14.2f} {val_mse:9.4f}",
+                flush=True,
+            )
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes")
+    parser.add_argument("--memory-child", nargs=2, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.memory_child:
+        memory_child(args.memory_child[0], int(args.memory_child[1]))
+        return
+    quick = args.quick
+    print(
+        f"sklearn-lstmae speed, {time.strftime('%Y-%m-%d')}, {platform.machine()}, "
+        f"{os.cpu_count()} CPUs, Python {platform.python_version()}, "
+        f"Keras {keras.__version__}, devices: "
+        f"{[device.device_type for device in _devices()]}"
+    )
+    print(f"{'':<44} {'estimator':>13} {'plain Keras':>13} {'ratio':>8}")
+    bench_fit(n_samples=256 if quick else 2000, epochs=1 if quick else 3, repeats=3)
+    bench_bulk(n_samples=2000 if quick else 10000, repeats=3 if quick else 5)
+    bench_single(repeats=50 if quick else 300)
+    bench_grid_search(n_samples=64 if quick else 300, epochs=1 if quick else 5)
+    bench_memory(n_samples=20_000 if quick else 1_000_000)
+    bench_training_throughput(
+        n_samples=256 if quick else 2000, epochs=1 if quick else 5
+    )
+
+
+def _devices():
+    import tensorflow as tf
+
+    return tf.config.list_physical_devices()
+
+
+if __name__ == "__main__":
+    main()
