@@ -94,6 +94,19 @@ def load_estimator(path):
     -------
     estimator : LSTMAutoencoderTransformer or LSTMAnomalyDetector
         The fitted estimator, giving the same outputs as the one saved.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from sklearn_lstmae import LSTMAutoencoderTransformer, make_gait_cycles
+    >>> from sklearn_lstmae.persistence import load_estimator, save_estimator
+    >>> X, _, _ = make_gait_cycles(20, random_state=0)
+    >>> encoder = LSTMAutoencoderTransformer(lstm_units=(4,), latent_dim=2,
+    ...                                      epochs=1).fit(X)
+    >>> path = os.path.join(tempfile.mkdtemp(), "encoder.zip")
+    >>> save_estimator(encoder, path)
+    >>> load_estimator(path).transform(X[:3]).shape
+    (3, 2)
     """
     with tempfile.TemporaryDirectory() as tmp, zipfile.ZipFile(path) as archive:
         state = json.loads(archive.read(_STATE_ENTRY))
