@@ -23,7 +23,7 @@ def test_2d_input_folds_time_major(shape, seed):
     flat = X3.reshape(n_samples, -1)
     estimator = LSTMAutoencoderTransformer(input_shape=(n_timesteps, n_channels))
     folded = estimator._validate_data(flat, reset=True)
-    np.testing.assert_array_equal(folded, X3.astype(np.float32))
+    np.testing.assert_array_equal(folded, X3)
     # Column t * n_channels + c holds channel c at step t.
     t, c = n_timesteps - 1, n_channels - 1
     assert flat[0, t * n_channels + c] == X3[0, t, c]
