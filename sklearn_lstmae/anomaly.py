@@ -101,10 +101,10 @@ class LSTMAnomalyDetector(OutlierMixin, BaseLSTMAutoencoder):
         Time steps per sequence.
     n_channels_ : int
         Channels per time step.
-    channel_mean_ : ndarray of shape (n_channels_,)
+    channel_mean_ : ndarray of shape (n_channels,)
         Per-channel training mean subtracted before the network (0 with
         ``standardize=False``).
-    channel_scale_ : ndarray of shape (n_channels_,)
+    channel_scale_ : ndarray of shape (n_channels,)
         Per-channel training standard deviation divided out before the
         network (1 with ``standardize=False`` or for a constant channel).
 
