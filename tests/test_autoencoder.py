@@ -77,11 +77,13 @@ def test_training_beats_the_mean_curve():
     mean, std = X_train.mean(axis=(0, 1)), X_train.std(axis=(0, 1))
     keras.utils.set_random_seed(0)
     ae = LSTMAutoencoder(lstm_units=[32], latent_dim=8, dropout_rate=0.0, l2_reg=0.0)
-    ae.compile(optimizer=keras.optimizers.Adam(0.01), loss="mse")
+    ae.compile(optimizer=keras.optimizers.Adam(0.003), loss="mse")
     scaled = (X_train - mean) / std
-    ae.fit(scaled, epochs=40, batch_size=16, verbose=0)
+    ae.fit(scaled, epochs=80, batch_size=16, verbose=0)
     recon = ae.predict((X_test - mean) / std, verbose=0) * std + mean
     rmse = np.sqrt(np.mean((recon - X_test) ** 2))
     mean_curve_rmse = np.sqrt(np.mean((X_train.mean(axis=0) - X_test) ** 2))
-    # Measured 1.74 deg against 2.81 deg; the noise floor is 1 deg.
+    # Measured 1.55 deg against 2.81 deg (seeds 1 and 2: 1.85 and 1.41 deg;
+    # 40 epochs at a learning rate of 0.01 scattered from 1.73 to 2.29 deg).
+    # The noise floor is 1 deg.
     assert rmse < 0.75 * mean_curve_rmse
