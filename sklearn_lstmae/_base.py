@@ -3,6 +3,7 @@
 This is the only module that imports SciKeras.
 """
 
+import math
 import random
 from contextlib import contextmanager
 from numbers import Integral, Real
@@ -14,7 +15,7 @@ from keras.src.backend.common import global_state
 from scikeras.wrappers import BaseWrapper
 from sklearn.base import BaseEstimator, _fit_context
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
@@ -29,6 +30,14 @@ from .layers import AttentionLayer
 from .network import build_autoencoder
 
 __all__ = ["BaseLSTMAutoencoder"]
+
+# epochs="auto" trains for at least this many optimizer steps, whatever the
+# data size: 100 epochs of 30 sequences at batch_size=32 are 100 steps, far
+# from converged (the user guide's "Training defaults" has the measurements).
+AUTO_STEPS = 2000
+# Under epochs="auto" a small training set is repeated within an epoch up to
+# this many steps: Keras's fixed cost per epoch would dominate 1-step epochs.
+_MIN_STEPS_PER_EPOCH = 50
 
 # Inference runs in chunks of this many sequences: large enough to keep the
 # per-call overhead negligible, small enough to bound memory on huge inputs.
@@ -51,7 +60,7 @@ class BaseLSTMAutoencoder(BaseWrapper):
         "optimizer": [str, keras.optimizers.Optimizer, type],
         "loss": [str, keras.losses.Loss, callable],
         "metrics": [list, None],
-        "epochs": [Interval(Integral, 1, None, closed="left")],
+        "epochs": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "validation_split": [Interval(Real, 0, 1, closed="left")],
         "callbacks": [list, keras.callbacks.Callback, None],
@@ -77,7 +86,7 @@ class BaseLSTMAutoencoder(BaseWrapper):
         optimizer="adam",
         loss="mse",
         metrics=None,
-        epochs=100,
+        epochs="auto",
         batch_size=32,
         validation_split=0.0,
         callbacks=None,
@@ -138,21 +147,62 @@ class BaseLSTMAutoencoder(BaseWrapper):
         check_training_params(self, self._routing_prefixes)
         continuing = continue_training and hasattr(self, "model_")
         with _seeded(None if continuing else self.random_state):
-            if continuing:
-                sequences = self._validate_data(X, reset=False)
-            else:
-                sequences, _ = self._initialize(X)
-            training = self._to_network(sequences)
-            self._fit_keras_model(
-                training,
-                training,
-                sample_weight=None,
-                warm_start=continuing,
-                epochs=epochs,
-                initial_epoch=self.current_epoch if continuing else 0,
-            )
+            sequences = self._validate_data(X, reset=not continuing)
+            # Split before the network is built: a split that leaves nothing
+            # to train on fails with nothing fitted.
+            training, held_out = self._split_off_validation(sequences)
+            if not continuing:
+                self._build_network(sequences)
+            self._train(training, held_out, epochs=epochs, continuing=continuing)
         self._check_training_converged()
         self._after_training(sequences)
+
+    def _train(self, training, held_out, *, epochs, continuing):
+        """Train in network units; ``held_out`` (or None) gives ``val_loss``."""
+        training = self._to_network(training)
+        validation_data = None
+        if held_out is not None:
+            validation_data = (self._to_network(held_out),) * 2
+        epochs, repeats = self._training_schedule(len(training), epochs)
+        if repeats > 1:
+            training = np.tile(training, (repeats, 1, 1))
+        self._fit_keras_model(
+            training,
+            training,
+            sample_weight=None,
+            warm_start=continuing,
+            epochs=epochs,
+            initial_epoch=self.current_epoch if continuing else 0,
+            # Split already: Keras would take its tail of the repeated data.
+            validation_split=0.0,
+            validation_data=validation_data,
+        )
+
+    def _split_off_validation(self, sequences):
+        """Keras's ``validation_split``: training head and held-out tail."""
+        if self.validation_split == 0:
+            return sequences, None
+        start = math.floor(len(sequences) * (1.0 - self.validation_split))
+        if start in (0, len(sequences)):
+            raise ValueError(
+                f"validation_split={self.validation_split} of {len(sequences)} "
+                "samples leaves no sample to train on or none to validate on. "
+                "Pass more samples or another validation_split."
+            )
+        return sequences[:start], sequences[start:]
+
+    def _training_schedule(self, n_training, epochs):
+        """Keras epochs, and how often each epoch repeats the training data.
+
+        An explicit ``epochs`` means passes over the data, as said. ``"auto"``
+        means at least ``AUTO_STEPS`` optimizer steps, in epochs of at least
+        ``_MIN_STEPS_PER_EPOCH`` steps.
+        """
+        if epochs != "auto":
+            return epochs, 1
+        repeats = math.ceil(_MIN_STEPS_PER_EPOCH * self.batch_size / n_training)
+        steps_per_epoch = math.ceil(n_training * repeats / self.batch_size)
+        return math.ceil(AUTO_STEPS / steps_per_epoch), repeats
 
     def _after_training(self, sequences):
         """Hook for what a subclass derives from the training data."""
@@ -199,6 +249,11 @@ class BaseLSTMAutoencoder(BaseWrapper):
 
     def _initialize(self, X, y=None):
         sequences = self._validate_data(X, reset=True)
+        self._build_network(sequences)
+        return sequences, sequences
+
+    def _build_network(self, sequences):
+        """Channel statistics of ``sequences`` and a fresh, compiled network."""
         self.channel_mean_, self.channel_scale_ = _channel_statistics(
             sequences, self.standardize
         )
@@ -208,7 +263,6 @@ class BaseLSTMAutoencoder(BaseWrapper):
         self._random_state = None
         self.model_ = self._build_keras_model()
         self._initialize_callbacks()
-        return sequences, sequences
 
     def _check_model_param(self):
         return self._keras_build_fn

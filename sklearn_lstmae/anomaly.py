@@ -1,6 +1,5 @@
 """LSTM autoencoder as a scikit-learn outlier detector."""
 
-import math
 from numbers import Real
 
 import numpy as np
@@ -61,8 +60,12 @@ class LSTMAnomalyDetector(OutlierMixin, BaseLSTMAutoencoder):
         Training loss.
     metrics : list or None, default=None
         Keras metrics recorded in ``history_``.
-    epochs : int, default=100
-        Passes over the training data.
+    epochs : int or "auto", default="auto"
+        An int is the number of passes over the training data. ``"auto"``
+        trains for at least 2,000 optimizer steps whatever the data size, in
+        whole epochs; a small training set is repeated within each epoch so
+        that an epoch has at least 50 steps, and ``history_`` has one entry
+        per such epoch.
     batch_size : int, default=32
         Sequences per gradient step.
     validation_split : float in [0, 1), default=0.0
@@ -178,7 +181,7 @@ class LSTMAnomalyDetector(OutlierMixin, BaseLSTMAutoencoder):
         optimizer="adam",
         loss="mse",
         metrics=None,
-        epochs=100,
+        epochs="auto",
         batch_size=32,
         validation_split=0.0,
         callbacks=None,
@@ -210,8 +213,9 @@ class LSTMAnomalyDetector(OutlierMixin, BaseLSTMAutoencoder):
         self.contamination = contamination
 
     def _after_training(self, sequences):
-        held_out = sequences[_held_out_start(len(sequences), self.validation_split) :]
-        self.offset_ = self._offset(-self._squared_errors(held_out))
+        _, held_out = self._split_off_validation(sequences)
+        calibration = sequences if held_out is None else held_out
+        self.offset_ = self._offset(-self._squared_errors(calibration))
 
     def _offset(self, scores):
         if self.contamination != "auto":
@@ -274,10 +278,3 @@ class LSTMAnomalyDetector(OutlierMixin, BaseLSTMAutoencoder):
             +1 where ``decision_function(X) >= 0``, else -1.
         """
         return np.where(self.decision_function(X) < 0, -1, 1)
-
-
-def _held_out_start(n_samples, validation_split):
-    """Index where Keras's ``validation_split`` hold-out begins (0: none)."""
-    if validation_split == 0:
-        return 0
-    return int(math.floor(n_samples * (1.0 - validation_split)))

@@ -45,8 +45,12 @@ class LSTMAutoencoderTransformer(
         Training loss.
     metrics : list or None, default=None
         Keras metrics recorded in ``history_``.
-    epochs : int, default=100
-        Passes over the training data.
+    epochs : int or "auto", default="auto"
+        An int is the number of passes over the training data. ``"auto"``
+        trains for at least 2,000 optimizer steps whatever the data size, in
+        whole epochs; a small training set is repeated within each epoch so
+        that an epoch has at least 50 steps, and ``history_`` has one entry
+        per such epoch.
     batch_size : int, default=32
         Sequences per gradient step.
     validation_split : float in [0, 1), default=0.0

@@ -82,6 +82,14 @@ BAD_FIT = [
         r"Unknown parameter\(s\) \['optimizer_learning_rate'\]",
     ),
     ("epochs 0", {"epochs": 0}, X_GOOD, ValueError, "'epochs' parameter"),
+    ("epochs word", {"epochs": "many"}, X_GOOD, ValueError, "'epochs' parameter"),
+    (
+        "validation_split leaves no training sample",
+        {"validation_split": 0.95},
+        X_GOOD,
+        ValueError,
+        r"validation_split=0.95 of 12 samples leaves no sample to train on",
+    ),
 ]
 
 
