@@ -231,7 +231,11 @@ def main():
         f"{[device.device_type for device in _devices()]}"
     )
     print(f"{'':<44} {'estimator':>13} {'plain Keras':>13} {'ratio':>8}")
-    bench_fit(n_samples=256 if quick else 2000, epochs=1 if quick else 3, repeats=3)
+    bench_fit(
+        n_samples=256 if quick else 2000,
+        epochs=1 if quick else 3,
+        repeats=3 if quick else 7,
+    )
     bench_bulk(n_samples=2000 if quick else 10000, repeats=3 if quick else 5)
     bench_single(repeats=50 if quick else 300)
     bench_grid_search(n_samples=64 if quick else 300, epochs=1 if quick else 5)
