@@ -5,7 +5,7 @@ bundles the public UCR data sets used here, is never a dependency of the
 package)::
 
     python3 -m venv .venv-bench && .venv-bench/bin/pip install ".[benchmark]"
-    .venv-bench/bin/python benchmarks/quality.py            # ~25 min on 2 cores
+    .venv-bench/bin/python benchmarks/quality.py            # ~1 hour on 2 cores
     .venv-bench/bin/python benchmarks/quality.py --quick    # 1 seed, smoke run
 
 Tasks are one-class: train on the training sequences of one class, score
