@@ -2,7 +2,7 @@
 
 Run from the repository root (after ``pip install ".[dev]"``)::
 
-    python benchmarks/speed.py            # the full measurement, ~10 min on 2 cores
+    python benchmarks/speed.py            # the full measurement, ~15 min on 2 cores
     python benchmarks/speed.py --quick    # smaller sizes, a smoke run
 
 Every ratio is estimator time / plain-Keras time on the same network, data
@@ -215,6 +215,25 @@ def bench_training_throughput(n_samples, epochs):
             )
 
 
+def bench_default_fit(n_samples):
+    """A default fit (``epochs="auto"``): XLA as the estimator chooses, or off."""
+    X, _, _ = make_gait_cycles(n_samples, random_state=0)
+    X_test, _, _ = make_gait_cycles(200, random_state=1)
+    print(f"\ndefault fit ({n_samples} gait cycles, epochs='auto', latent 8):")
+    seconds = {}
+    for label, routed in (("XLA", {}), ("no XLA", {"compile__jit_compile": False})):
+        estimator = LSTMAutoencoderTransformer(latent_dim=8, random_state=0, **routed)
+        seconds[label] = median_seconds(lambda estimator=estimator: estimator.fit(X), 1)
+        rmse = np.sqrt(np.mean((estimator.reconstruct(X_test) - X_test) ** 2))
+        steps = int(estimator.model_.optimizer.iterations)
+        print(
+            f"{label:>8}: {seconds[label]:6.1f} s for {steps} steps, "
+            f"test RMSE {rmse:.3f} deg",
+            flush=True,
+        )
+    print(f"XLA / no XLA: {seconds['XLA'] / seconds['no XLA']:.2f}x")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes")
@@ -243,6 +262,7 @@ def main():
     bench_training_throughput(
         n_samples=256 if quick else 2000, epochs=1 if quick else 5
     )
+    bench_default_fit(n_samples=30)
 
 
 def _devices():

@@ -12,6 +12,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 from keras.src.backend.common import global_state
+from keras.src.trainers.trainer import model_supports_jit
 from scikeras.wrappers import BaseWrapper
 from sklearn.base import BaseEstimator, _fit_context
 from sklearn.utils import check_random_state
@@ -38,6 +39,12 @@ AUTO_STEPS = 2000
 # Under epochs="auto" a small training set is repeated within an epoch up to
 # this many steps: Keras's fixed cost per epoch would dominate 1-step epochs.
 _MIN_STEPS_PER_EPOCH = 50
+
+# Training this many optimizer steps or more is compiled with XLA where the
+# model supports it (CPU; the GPU's fused cuDNN LSTM does not): compiling costs
+# about 9 s once and then saves about a fifth of every step, so it pays from
+# roughly 1,000 steps on (benchmarks/README.md, "Training throughput").
+_XLA_MIN_STEPS = 1000
 
 # Inference runs in chunks of this many sequences: large enough to keep the
 # per-call overhead negligible, small enough to bound memory on huge inputs.
@@ -166,16 +173,26 @@ class BaseLSTMAutoencoder(BaseWrapper):
         epochs, repeats = self._training_schedule(len(training), epochs)
         if repeats > 1:
             training = np.tile(training, (repeats, 1, 1))
-        self._fit_keras_model(
-            training,
-            training,
-            sample_weight=None,
-            warm_start=continuing,
-            epochs=epochs,
-            initial_epoch=self.current_epoch if continuing else 0,
-            # Split already: Keras would take its tail of the repeated data.
-            validation_split=0.0,
-            validation_data=validation_data,
+        n_steps = epochs * math.ceil(len(training) / self.batch_size)
+        with _xla_training(self.model_, self._xla_pays(n_steps)):
+            self._fit_keras_model(
+                training,
+                training,
+                sample_weight=None,
+                warm_start=continuing,
+                epochs=epochs,
+                initial_epoch=self.current_epoch if continuing else 0,
+                # Split already: Keras would take its tail of the repeated data.
+                validation_split=0.0,
+                validation_data=validation_data,
+            )
+
+    def _xla_pays(self, n_steps):
+        """Whether to train with XLA; a ``compile__jit_compile`` given wins."""
+        return (
+            n_steps >= _XLA_MIN_STEPS
+            and "compile__jit_compile" not in self.get_params()
+            and model_supports_jit(self.model_)
         )
 
     def _split_off_validation(self, sequences):
@@ -512,6 +529,24 @@ def _channel_statistics(sequences, standardize):
     return sequences.mean(axis=(0, 1), dtype=np.float64), np.where(
         scale > 0, scale, 1.0
     )
+
+
+@contextmanager
+def _xla_training(model, use_xla):
+    """Compile the training step of ``model`` with XLA if ``use_xla``.
+
+    Prediction keeps the model's own setting: XLA would compile it again for
+    every new batch size, and single sequences are scored one at a time.
+    """
+    if not use_xla:
+        yield
+        return
+    prediction_setting = model.jit_compile
+    model.jit_compile = True
+    try:
+        yield
+    finally:
+        model.jit_compile = prediction_setting
 
 
 @contextmanager

@@ -1,6 +1,7 @@
 import pickle
 
 import joblib
+import keras
 import numpy as np
 import pandas as pd
 import pytest
@@ -11,7 +12,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils import get_tags
 
-from sklearn_lstmae import LSTMAutoencoderTransformer, make_gait_cycles
+from sklearn_lstmae import LSTMAutoencoderTransformer, _base, make_gait_cycles
 
 from .conftest import TINY
 
@@ -118,6 +119,36 @@ def test_auto_epochs_train_a_fixed_number_of_steps(gait):
     # 30 cycles are one step of 32: "auto" repeats them 54 times in an epoch
     # (51 steps) and runs 40 epochs, 2,040 steps; epochs=3 means 3 passes.
     assert epochs_and_steps == {"auto": (40, 40 * 51), 3: (3, 3)}
+
+
+class _RecordJitCompile(keras.callbacks.Callback):
+    def on_train_begin(self, logs=None):
+        self.in_training = self.model.jit_compile
+
+
+@pytest.mark.parametrize(
+    "routed, xla_in_training",
+    [({}, True), ({"compile__jit_compile": False}, False)],
+)
+def test_long_trainings_compile_with_xla_unless_told(
+    gait, monkeypatch, routed, xla_in_training
+):
+    monkeypatch.setattr(_base, "_XLA_MIN_STEPS", 3)
+    recorder = _RecordJitCompile()
+    fits = [
+        LSTMAutoencoderTransformer(
+            **{**TINY, "epochs": 3, "batch_size": 32},
+            callbacks=[recorder],
+            random_state=0,
+        )
+        .set_params(**routed)
+        .fit(gait[0][:30])
+        for _ in range(2)
+    ]
+    assert recorder.in_training is xla_in_training
+    # Prediction is never compiled with XLA (one compilation per batch size).
+    assert fits[0].model_.jit_compile is False
+    np.testing.assert_array_equal(*(fit.transform(gait[0]) for fit in fits))
 
 
 def test_pipeline_with_scaler_and_classifier(labelled_cycles):
