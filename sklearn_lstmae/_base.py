@@ -63,6 +63,7 @@ class BaseLSTMAutoencoder(BaseWrapper):
 
     _parameter_constraints = {
         **NETWORK_CONSTRAINTS,
+        "pooling": [StrOptions({"flatten", "last", "mean"}), None],
         "standardize": ["boolean"],
         "optimizer": [str, keras.optimizers.Optimizer, type],
         "loss": [str, keras.losses.Loss, callable],
@@ -89,6 +90,7 @@ class BaseLSTMAutoencoder(BaseWrapper):
         dropout_rate=0.0,
         l2_reg=0.0,
         use_attention=False,
+        pooling="flatten",
         standardize=True,
         optimizer="adam",
         loss="mse",
@@ -110,6 +112,7 @@ class BaseLSTMAutoencoder(BaseWrapper):
         self.dropout_rate = dropout_rate
         self.l2_reg = l2_reg
         self.use_attention = use_attention
+        self.pooling = pooling
         self.standardize = standardize
         self.optimizer = optimizer
         self.loss = loss
@@ -293,6 +296,7 @@ class BaseLSTMAutoencoder(BaseWrapper):
             dropout_rate=self.dropout_rate,
             l2_reg=self.l2_reg,
             use_attention=self.use_attention,
+            pooling=self.pooling,
         )
         autoencoder.compile(**compile_kwargs)
         return autoencoder

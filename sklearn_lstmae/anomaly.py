@@ -49,6 +49,13 @@ class LSTMAnomalyDetector(OutlierMixin, BaseLSTMAutoencoder):
     use_attention : bool, default=False
         Add self-attention after the encoder and decoder LSTMs; see
         :meth:`attention_weights`.
+    pooling : {"flatten", "last", "mean"} or None, default="flatten"
+        How the encoder turns its hidden states, one per time step, into the
+        input of the latent layer: ``"flatten"`` keeps all of them side by
+        side, ``"last"`` only the final one, ``"mean"`` their average over
+        time. ``None`` is the original specification's network (``"last"``,
+        or ``"mean"`` with attention). ``"flatten"`` reconstructed best in
+        ``benchmarks/quality.py``.
     standardize : bool, default=True
         Standardise each channel with its training mean and standard
         deviation before the network sees it; reconstructions and errors
@@ -177,6 +184,7 @@ class LSTMAnomalyDetector(OutlierMixin, BaseLSTMAutoencoder):
         dropout_rate=0.0,
         l2_reg=0.0,
         use_attention=False,
+        pooling="flatten",
         standardize=True,
         optimizer="adam",
         loss="mse",
@@ -197,6 +205,7 @@ class LSTMAnomalyDetector(OutlierMixin, BaseLSTMAutoencoder):
             dropout_rate=dropout_rate,
             l2_reg=l2_reg,
             use_attention=use_attention,
+            pooling=pooling,
             standardize=standardize,
             optimizer=optimizer,
             loss=loss,

@@ -20,6 +20,7 @@ def build_autoencoder(
     dropout_rate=0.0,
     l2_reg=0.0,
     use_attention=False,
+    pooling=None,
 ):
     """Build an LSTM autoencoder and its encoder and decoder.
 
@@ -27,18 +28,19 @@ def build_autoencoder(
     the encoder and the decoder.
 
     Encoder: ``Input(T, C)`` -> one ``LSTM`` per entry of ``lstm_units``, each
-    followed by ``Dropout`` -> optional ``AttentionLayer`` -> ``Dense(latent_dim)``.
+    followed by ``Dropout`` -> optional ``AttentionLayer`` -> pooling over time
+    -> ``Dense(latent_dim)``.
 
     Decoder: ``Input(latent_dim)`` -> ``RepeatVector(T)`` -> the LSTM sizes in
     reverse order, each followed by ``Dropout`` -> optional ``AttentionLayer``
     -> ``TimeDistributed(Dense(C))``.
 
-    How a sequence becomes the latent vector: without attention the last
-    encoder LSTM returns only its final hidden state, which the Dense layer
-    maps to the latent vector. With attention every encoder LSTM returns its
-    full sequence of hidden states, self-attention mixes each step with the
-    steps it attends to, the attended sequence is averaged over time, and the
-    Dense layer maps that average to the latent vector.
+    How a sequence becomes the latent vector (``pooling``): the last encoder
+    LSTM (or the attention after it) gives one hidden state per time step;
+    ``"last"`` keeps the final one, ``"mean"`` their average over time and
+    ``"flatten"`` all of them side by side, and the Dense layer maps that to
+    the latent vector. ``None`` is the original specification: ``"last"``
+    without attention, ``"mean"`` with it.
 
     Parameters
     ----------
@@ -56,6 +58,8 @@ def build_autoencoder(
         L2 penalty on the kernels of the LSTM and Dense layers; 0 adds none.
     use_attention : bool, default=False
         Whether to add self-attention after the encoder and decoder LSTMs.
+    pooling : {"last", "mean", "flatten"} or None, default=None
+        How the encoder pools its hidden states over time (see above).
 
     Returns
     -------
@@ -78,9 +82,18 @@ def build_autoencoder(
     >>> autoencoder, encoder, decoder = build_autoencoder(51, 2, latent_dim=4)
     >>> encoder.output_shape, autoencoder.output_shape
     ((None, 4), (None, 51, 2))
+    >>> _, encoder, _ = build_autoencoder(51, 2, latent_dim=4, pooling="flatten")
+    >>> encoder.get_layer("latent").input.shape  # 51 steps x 32 units
+    (None, 1632)
     """
     regularizer = keras.regularizers.L2(l2_reg) if l2_reg > 0 else None
     lstm_units = [int(units) for units in lstm_units]
+    if pooling is None:
+        pooling = "mean" if use_attention else "last"
+    if pooling not in ("last", "mean", "flatten"):
+        raise ValueError(
+            f'pooling must be "last", "mean", "flatten" or None; got {pooling!r}.'
+        )
     encoder = _build_encoder(
         n_timesteps,
         n_channels,
@@ -89,6 +102,7 @@ def build_autoencoder(
         dropout_rate,
         regularizer,
         use_attention,
+        pooling,
     )
     decoder = _build_decoder(
         n_timesteps,
@@ -117,17 +131,36 @@ def _lstm_stack(x, lstm_units, dropout_rate, regularizer, last_returns_sequence)
 
 
 def _build_encoder(
-    n_timesteps, n_channels, latent_dim, lstm_units, dropout_rate, regularizer, attend
+    n_timesteps,
+    n_channels,
+    latent_dim,
+    lstm_units,
+    dropout_rate,
+    regularizer,
+    attend,
+    pooling,
 ):
     sequences = keras.Input(shape=(n_timesteps, n_channels), name="sequences")
-    x = _lstm_stack(sequences, lstm_units, dropout_rate, regularizer, attend)
+    # Without attention, "last" takes the LSTM's final state directly (the
+    # specification's network, weight for weight).
+    per_step = attend or pooling != "last"
+    x = _lstm_stack(sequences, lstm_units, dropout_rate, regularizer, per_step)
     if attend:
         x = AttentionLayer(name="encoder_attention")(x)
-        x = keras.layers.GlobalAveragePooling1D()(x)
+    if per_step:
+        x = _pool_over_time(x, pooling, n_timesteps)
     latent = keras.layers.Dense(
         latent_dim, kernel_regularizer=regularizer, name="latent"
     )(x)
     return keras.Model(sequences, latent, name="encoder")
+
+
+def _pool_over_time(states, pooling, n_timesteps):
+    if pooling == "mean":
+        return keras.layers.GlobalAveragePooling1D()(states)
+    if pooling == "last":
+        states = keras.layers.Cropping1D((n_timesteps - 1, 0))(states)
+    return keras.layers.Flatten()(states)
 
 
 def _build_decoder(

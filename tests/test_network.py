@@ -45,6 +45,50 @@ def test_shapes(n_timesteps, n_channels, lstm_units, latent_dim, use_attention):
     assert n_attention == (2 if use_attention else 0)
 
 
+@pytest.mark.parametrize(
+    "use_attention, pooling, pooled_width",
+    [
+        (False, None, 4),
+        (False, "last", 4),
+        (False, "mean", 4),
+        (False, "flatten", 12 * 4),
+        (True, None, 4),
+        (True, "last", 4),
+        (True, "flatten", 12 * 4),
+    ],
+)
+def test_pooling_sets_what_the_latent_layer_sees(use_attention, pooling, pooled_width):
+    autoencoder, encoder, _ = build_autoencoder(
+        12,
+        2,
+        latent_dim=3,
+        lstm_units=(5, 4),
+        use_attention=use_attention,
+        pooling=pooling,
+    )
+    assert encoder.get_layer("latent").input.shape == (None, pooled_width)
+    x = np.random.default_rng(0).normal(size=(2, 12, 2)).astype("float32")
+    assert autoencoder.predict(x, verbose=0).shape == x.shape
+
+
+@pytest.mark.parametrize("use_attention, pooling", [(False, "last"), (True, "mean")])
+def test_pooling_none_is_the_specification_network(use_attention, pooling):
+    def encoder_layer_types(pooling):
+        _, encoder, _ = build_autoencoder(
+            12, 2, use_attention=use_attention, pooling=pooling
+        )
+        return [type(layer) for layer in encoder.layers]
+
+    assert encoder_layer_types(None) == encoder_layer_types(pooling)
+    # The specification's encoder reads the LSTM's final state: nothing to flatten.
+    assert keras.layers.Flatten not in encoder_layer_types(None)
+
+
+def test_unknown_pooling_is_refused():
+    with pytest.raises(ValueError, match='pooling must be "last"'):
+        build_autoencoder(12, 2, pooling="max")
+
+
 def test_models_share_weights():
     autoencoder, encoder, decoder = build_autoencoder(
         10, 2, latent_dim=2, lstm_units=(4,)

@@ -69,6 +69,7 @@ BAD_FIT = [
     ("lstm_units empty", {"lstm_units": ()}, X_GOOD, ValueError, "non-empty"),
     ("lstm_units float", {"lstm_units": (4.5,)}, X_GOOD, ValueError, "integers"),
     ("lstm_units int", {"lstm_units": 4}, X_GOOD, ValueError, "'lstm_units' param"),
+    ("pooling unknown", {"pooling": "max"}, X_GOOD, ValueError, "'pooling' param"),
     ("dropout 1", {"dropout_rate": 1.0}, X_GOOD, ValueError, "'dropout_rate' param"),
     ("dropout < 0", {"dropout_rate": -0.1}, X_GOOD, ValueError, "'dropout_rate'"),
     ("l2 < 0", {"l2_reg": -1e-3}, X_GOOD, ValueError, "'l2_reg' parameter"),
