@@ -63,7 +63,7 @@ class BaseLSTMAutoencoder(BaseWrapper):
 
     _parameter_constraints = {
         **NETWORK_CONSTRAINTS,
-        "pooling": [StrOptions({"flatten", "last", "mean"}), None],
+        "pooling": [StrOptions({"last", "mean", "flatten"}), None],
         "standardize": ["boolean"],
         "optimizer": [str, keras.optimizers.Optimizer, type],
         "loss": [str, keras.losses.Loss, callable],
@@ -90,7 +90,7 @@ class BaseLSTMAutoencoder(BaseWrapper):
         dropout_rate=0.0,
         l2_reg=0.0,
         use_attention=False,
-        pooling="flatten",
+        pooling=None,
         standardize=True,
         optimizer="adam",
         loss="mse",

@@ -49,13 +49,13 @@ class LSTMAnomalyDetector(OutlierMixin, BaseLSTMAutoencoder):
     use_attention : bool, default=False
         Add self-attention after the encoder and decoder LSTMs; see
         :meth:`attention_weights`.
-    pooling : {"flatten", "last", "mean"} or None, default="flatten"
+    pooling : {"last", "mean", "flatten"} or None, default=None
         How the encoder turns its hidden states, one per time step, into the
-        input of the latent layer: ``"flatten"`` keeps all of them side by
-        side, ``"last"`` only the final one, ``"mean"`` their average over
-        time. ``None`` is the original specification's network (``"last"``,
-        or ``"mean"`` with attention). ``"flatten"`` reconstructed best in
-        ``benchmarks/quality.py``.
+        input of the latent layer: ``"last"`` keeps the final one, ``"mean"``
+        their average over time, ``"flatten"`` all of them side by side.
+        ``None`` is the original specification's network: ``"last"``, or
+        ``"mean"`` with attention. ``"flatten"`` reconstructs better but also
+        learns to reconstruct anomalies; see the user guide.
     standardize : bool, default=True
         Standardise each channel with its training mean and standard
         deviation before the network sees it; reconstructions and errors
@@ -184,7 +184,7 @@ class LSTMAnomalyDetector(OutlierMixin, BaseLSTMAutoencoder):
         dropout_rate=0.0,
         l2_reg=0.0,
         use_attention=False,
-        pooling="flatten",
+        pooling=None,
         standardize=True,
         optimizer="adam",
         loss="mse",

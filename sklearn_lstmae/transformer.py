@@ -34,13 +34,13 @@ class LSTMAutoencoderTransformer(
         L2 penalty on the layer kernels.
     use_attention : bool, default=False
         Add self-attention after the encoder and decoder LSTMs.
-    pooling : {"flatten", "last", "mean"} or None, default="flatten"
+    pooling : {"last", "mean", "flatten"} or None, default=None
         How the encoder turns its hidden states, one per time step, into the
-        input of the latent layer: ``"flatten"`` keeps all of them side by
-        side, ``"last"`` only the final one, ``"mean"`` their average over
-        time. ``None`` is the original specification's network (``"last"``,
-        or ``"mean"`` with attention). ``"flatten"`` reconstructed best in
-        ``benchmarks/quality.py``.
+        input of the latent layer: ``"last"`` keeps the final one, ``"mean"``
+        their average over time, ``"flatten"`` all of them side by side.
+        ``None`` is the original specification's network: ``"last"``, or
+        ``"mean"`` with attention. ``"flatten"`` reconstructs better but also
+        learns to reconstruct anomalies; see the user guide.
     standardize : bool, default=True
         Standardise each channel with its training mean and standard
         deviation before the network sees it; reconstructions and errors
