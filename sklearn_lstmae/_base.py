@@ -63,6 +63,8 @@ class BaseLSTMAutoencoder(BaseWrapper):
 
     _parameter_constraints = {
         **NETWORK_CONSTRAINTS,
+        # Not a NETWORK_CONSTRAINT: LSTMAutoencoder, the specification, has no
+        # pooling parameter.
         "pooling": [StrOptions({"last", "mean", "flatten"}), None],
         "standardize": ["boolean"],
         "optimizer": [str, keras.optimizers.Optimizer, type],

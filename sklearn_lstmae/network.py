@@ -94,33 +94,22 @@ def build_autoencoder(
         raise ValueError(
             f'pooling must be "last", "mean", "flatten" or None; got {pooling!r}.'
         )
+    shape = (n_timesteps, n_channels)
+    layer_options = {"dropout_rate": dropout_rate, "regularizer": regularizer}
     encoder = _build_encoder(
-        n_timesteps,
-        n_channels,
-        latent_dim,
-        lstm_units,
-        dropout_rate,
-        regularizer,
-        use_attention,
-        pooling,
+        shape, latent_dim, lstm_units, use_attention, pooling, **layer_options
     )
     decoder = _build_decoder(
-        n_timesteps,
-        n_channels,
-        latent_dim,
-        lstm_units[::-1],
-        dropout_rate,
-        regularizer,
-        use_attention,
+        shape, latent_dim, lstm_units[::-1], use_attention, **layer_options
     )
-    sequences = keras.Input(shape=(n_timesteps, n_channels), name="sequences")
+    sequences = keras.Input(shape=shape, name="sequences")
     autoencoder = keras.Model(
         sequences, decoder(encoder(sequences)), name="lstm_autoencoder"
     )
     return autoencoder, encoder, decoder
 
 
-def _lstm_stack(x, lstm_units, dropout_rate, regularizer, last_returns_sequence):
+def _lstm_stack(x, lstm_units, last_returns_sequence, *, dropout_rate, regularizer):
     for depth, units in enumerate(lstm_units):
         returns_sequence = last_returns_sequence or depth < len(lstm_units) - 1
         x = keras.layers.LSTM(
@@ -131,24 +120,23 @@ def _lstm_stack(x, lstm_units, dropout_rate, regularizer, last_returns_sequence)
 
 
 def _build_encoder(
-    n_timesteps,
-    n_channels,
-    latent_dim,
-    lstm_units,
-    dropout_rate,
-    regularizer,
-    attend,
-    pooling,
+    shape, latent_dim, lstm_units, attend, pooling, *, dropout_rate, regularizer
 ):
-    sequences = keras.Input(shape=(n_timesteps, n_channels), name="sequences")
+    sequences = keras.Input(shape=shape, name="sequences")
     # Without attention, "last" takes the LSTM's final state directly (the
     # specification's network, weight for weight).
     per_step = attend or pooling != "last"
-    x = _lstm_stack(sequences, lstm_units, dropout_rate, regularizer, per_step)
+    x = _lstm_stack(
+        sequences,
+        lstm_units,
+        per_step,
+        dropout_rate=dropout_rate,
+        regularizer=regularizer,
+    )
     if attend:
         x = AttentionLayer(name="encoder_attention")(x)
     if per_step:
-        x = _pool_over_time(x, pooling, n_timesteps)
+        x = _pool_over_time(x, pooling, n_timesteps=shape[0])
     latent = keras.layers.Dense(
         latent_dim, kernel_regularizer=regularizer, name="latent"
     )(x)
@@ -163,12 +151,13 @@ def _pool_over_time(states, pooling, n_timesteps):
     return keras.layers.Flatten()(states)
 
 
-def _build_decoder(
-    n_timesteps, n_channels, latent_dim, lstm_units, dropout_rate, regularizer, attend
-):
+def _build_decoder(shape, latent_dim, lstm_units, attend, *, dropout_rate, regularizer):
+    n_timesteps, n_channels = shape
     latent = keras.Input(shape=(latent_dim,), name="latent")
     x = keras.layers.RepeatVector(n_timesteps)(latent)
-    x = _lstm_stack(x, lstm_units, dropout_rate, regularizer, True)
+    x = _lstm_stack(
+        x, lstm_units, True, dropout_rate=dropout_rate, regularizer=regularizer
+    )
     if attend:
         x = AttentionLayer(name="decoder_attention")(x)
     dense = keras.layers.Dense(n_channels, kernel_regularizer=regularizer)
