@@ -92,7 +92,7 @@ class BaseLSTMAutoencoder(BaseWrapper):
         dropout_rate=0.0,
         l2_reg=0.0,
         use_attention=False,
-        pooling=None,
+        pooling="flatten",
         standardize=True,
         optimizer="adam",
         loss="mse",

@@ -55,7 +55,8 @@ class LSTMAnomalyDetector(OutlierMixin, BaseLSTMAutoencoder):
         their average over time, ``"flatten"`` all of them side by side.
         ``None`` is the original specification's network: ``"last"``, or
         ``"mean"`` with attention. ``"flatten"`` reconstructs better but also
-        learns to reconstruct anomalies; see the user guide.
+        learns to reconstruct anomalies, so that their error may peak where
+        they are normal; see the user guide.
     standardize : bool, default=True
         Standardise each channel with its training mean and standard
         deviation before the network sees it; reconstructions and errors

@@ -34,13 +34,14 @@ class LSTMAutoencoderTransformer(
         L2 penalty on the layer kernels.
     use_attention : bool, default=False
         Add self-attention after the encoder and decoder LSTMs.
-    pooling : {"last", "mean", "flatten"} or None, default=None
+    pooling : {"last", "mean", "flatten"} or None, default="flatten"
         How the encoder turns its hidden states, one per time step, into the
         input of the latent layer: ``"last"`` keeps the final one, ``"mean"``
         their average over time, ``"flatten"`` all of them side by side.
         ``None`` is the original specification's network: ``"last"``, or
-        ``"mean"`` with attention. ``"flatten"`` reconstructs better but also
-        learns to reconstruct anomalies; see the user guide.
+        ``"mean"`` with attention. ``"flatten"`` gave the better
+        reconstructions and latent features in the benchmarks; see the user
+        guide.
     standardize : bool, default=True
         Standardise each channel with its training mean and standard
         deviation before the network sees it; reconstructions and errors

@@ -312,7 +312,7 @@ def test_standardize_works_in_the_users_units(gait):
 def test_defaults_train_a_small_set_far_better_than_the_obvious_way():
     # The key defaults of benchmarks/quality.py, on 30 gait cycles at latent
     # size 8. Measured test RMSE: 18.2 deg in raw degrees for 100 epochs,
-    # 4.0 deg standardised (100 epochs of 30 cycles are 100 steps), 1.45 deg
+    # 3.55 deg standardised (100 epochs of 30 cycles are 100 steps), 1.40 deg
     # with epochs="auto" (2,040 steps); PCA(8): 1.08 deg.
     X_train, _, _ = make_gait_cycles(30, random_state=0)
     X_test, _, _ = make_gait_cycles(200, random_state=1)
