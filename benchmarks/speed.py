@@ -33,7 +33,9 @@ from sklearn_lstmae import (  # noqa: E402
 )
 from sklearn_lstmae.network import build_autoencoder  # noqa: E402
 
-NETWORK = {"lstm_units": (64, 32), "latent_dim": 8}
+# The specification's network (pooling=None) on both sides: the transformer's
+# default pooling is "flatten", which plain_model would not build.
+NETWORK = {"lstm_units": (64, 32), "latent_dim": 8, "pooling": None}
 
 
 def median_seconds(function, repeats):
@@ -145,7 +147,9 @@ def bench_grid_search(n_samples, epochs):
     grid = {"latent_dim": [4, 8], "lstm_units": [(16,), (32,)]}
 
     def search(n_jobs):
-        estimator = LSTMAutoencoderTransformer(epochs=epochs, batch_size=32)
+        estimator = LSTMAutoencoderTransformer(
+            pooling=None, epochs=epochs, batch_size=32
+        )
         return lambda: GridSearchCV(estimator, grid, cv=2, n_jobs=n_jobs).fit(X)
 
     search(2)()  # start the worker processes once, as a session would
@@ -222,7 +226,7 @@ def bench_default_fit(n_samples):
     print(f"\ndefault fit ({n_samples} gait cycles, epochs='auto', latent 8):")
     seconds = {}
     for label, routed in (("XLA", {}), ("no XLA", {"compile__jit_compile": False})):
-        estimator = LSTMAutoencoderTransformer(latent_dim=8, random_state=0, **routed)
+        estimator = LSTMAutoencoderTransformer(**NETWORK, random_state=0, **routed)
         seconds[label] = median_seconds(lambda estimator=estimator: estimator.fit(X), 1)
         rmse = np.sqrt(np.mean((estimator.reconstruct(X_test) - X_test) ** 2))
         steps = int(estimator.model_.optimizer.iterations)
