@@ -39,9 +39,9 @@ class LSTMAutoencoderTransformer(
         input of the latent layer: ``"last"`` keeps the final one, ``"mean"``
         their average over time, ``"flatten"`` all of them side by side.
         ``None`` is the original specification's network: ``"last"``, or
-        ``"mean"`` with attention. ``"flatten"`` gave the better
-        reconstructions and latent features in the benchmarks; see the user
-        guide.
+        ``"mean"`` with attention. ``"flatten"`` reconstructed better in the
+        benchmarks; as latent features it was better on some data sets and
+        worse on others (user guide).
     standardize : bool, default=True
         Standardise each channel with its training mean and standard
         deviation before the network sees it; reconstructions and errors
