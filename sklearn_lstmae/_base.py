@@ -4,22 +4,18 @@ This is the only module that imports SciKeras.
 """
 
 import math
-import random
 from contextlib import contextmanager
 from numbers import Integral, Real
 
 import keras
 import numpy as np
-import tensorflow as tf
-from keras.src.backend.common import global_state
-from keras.src.trainers.trainer import model_supports_jit
 from scikeras.wrappers import BaseWrapper
 from sklearn.base import BaseEstimator, _fit_context
-from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
+from . import _backend
 from ._validation import (
     NETWORK_CONSTRAINTS,
     check_network_params,
@@ -39,12 +35,6 @@ AUTO_STEPS = 2000
 # Under epochs="auto" a small training set is repeated within an epoch up to
 # this many steps: Keras's fixed cost per epoch would dominate 1-step epochs.
 _MIN_STEPS_PER_EPOCH = 50
-
-# Training this many optimizer steps or more is compiled with XLA where the
-# model supports it (CPU; the GPU's fused cuDNN LSTM does not): compiling costs
-# about 9 s once and then saves about a fifth of every step, so it pays from
-# roughly 1,000 steps on (benchmarks/README.md, "Training throughput").
-_XLA_MIN_STEPS = 1000
 
 # Inference runs in chunks of this many sequences: large enough to keep the
 # per-call overhead negligible, small enough to bound memory on huge inputs.
@@ -158,7 +148,7 @@ class BaseLSTMAutoencoder(BaseWrapper):
         check_network_params(self)
         check_training_params(self, self._routing_prefixes)
         continuing = continue_training and hasattr(self, "model_")
-        with _seeded(None if continuing else self.random_state):
+        with _backend.seeded(None if continuing else self.random_state):
             sequences = self._validate_data(X, reset=not continuing)
             # Split before the network is built: a split that leaves nothing
             # to train on fails with nothing fitted.
@@ -179,7 +169,7 @@ class BaseLSTMAutoencoder(BaseWrapper):
         if repeats > 1:
             training = np.tile(training, (repeats, 1, 1))
         n_steps = epochs * math.ceil(len(training) / self.batch_size)
-        with _xla_training(self.model_, self._xla_pays(n_steps)):
+        with _training_jit_compile(self.model_, self._jit_compile_for(n_steps)):
             self._fit_keras_model(
                 training,
                 training,
@@ -192,13 +182,11 @@ class BaseLSTMAutoencoder(BaseWrapper):
                 validation_data=validation_data,
             )
 
-    def _xla_pays(self, n_steps):
-        """Whether to train with XLA; a ``compile__jit_compile`` given wins."""
-        return (
-            n_steps >= _XLA_MIN_STEPS
-            and "compile__jit_compile" not in self.get_params()
-            and model_supports_jit(self.model_)
-        )
+    def _jit_compile_for(self, n_steps):
+        """How to compile ``n_steps`` of training; a ``compile__jit_compile`` wins."""
+        if "compile__jit_compile" in self.get_params():
+            return self.model_.jit_compile
+        return _backend.training_jit_compile(self.model_, n_steps)
 
     def _split_off_validation(self, sequences):
         """Keras's ``validation_split``: training head and held-out tail."""
@@ -354,7 +342,7 @@ class BaseLSTMAutoencoder(BaseWrapper):
         reduce_chunk = reduce_chunk or (lambda _, outputs: outputs)
         prepare = self._to_network if sequences_in else _as_float32
         results = [
-            reduce_chunk(chunk, np.asarray(model.predict_on_batch(prepare(chunk))))
+            reduce_chunk(chunk, _predict_on_batch(model, prepare(chunk)))
             for chunk in _chunks(inputs, _CHUNK_SIZE)
         ]
         return np.concatenate(results)
@@ -517,6 +505,17 @@ def _weights_of(attention):
     return weights
 
 
+def _predict_on_batch(model, batch):
+    """``model.predict_on_batch``, padded to the size the backend compiles best."""
+    n_samples = len(batch)
+    padding = _backend.padded_batch_size(n_samples) - n_samples
+    if padding:
+        batch = np.concatenate(
+            [batch, np.zeros((padding, *batch.shape[1:]), batch.dtype)]
+        )
+    return np.asarray(model.predict_on_batch(batch))[:n_samples]
+
+
 def _chunks(inputs, size):
     return (inputs[start : start + size] for start in range(0, len(inputs), size))
 
@@ -538,42 +537,16 @@ def _channel_statistics(sequences, standardize):
 
 
 @contextmanager
-def _xla_training(model, use_xla):
-    """Compile the training step of ``model`` with XLA if ``use_xla``.
+def _training_jit_compile(model, jit_compile):
+    """Train ``model`` with ``jit_compile``, then restore its own setting.
 
-    Prediction keeps the model's own setting: XLA would compile it again for
-    every new batch size, and single sequences are scored one at a time.
+    Prediction keeps the model's own setting: on TensorFlow, XLA would compile
+    it again for every new batch size, and single sequences are scored one at
+    a time.
     """
-    if not use_xla:
-        yield
-        return
     prediction_setting = model.jit_compile
-    model.jit_compile = True
+    model.jit_compile = jit_compile
     try:
         yield
     finally:
         model.jit_compile = prediction_setting
-
-
-@contextmanager
-def _seeded(random_state):
-    """Seed Python, NumPy, TensorFlow and Keras, restoring their state after.
-
-    ``None`` leaves every generator alone.
-    """
-    if random_state is None:
-        yield
-        return
-    seed = int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
-    python_state = random.getstate()
-    numpy_state = np.random.get_state()  # noqa: NPY002 (restoring the legacy global)
-    keras_seed = global_state.get_global_attribute("global_random_seed")
-    keras.utils.set_random_seed(seed)
-    try:
-        yield
-    finally:
-        random.setstate(python_state)
-        np.random.set_state(numpy_state)  # noqa: NPY002
-        global_state.set_global_attribute("global_random_seed", keras_seed)
-        global_state.set_global_attribute("global_seed_generator", None)
-        tf.random.set_seed(keras_seed)

@@ -1,6 +1,7 @@
 """Input and parameter validation with messages that say what was expected.
 
-Everything here runs before TensorFlow sees the data or the parameters.
+Everything here runs before Keras, on any backend, sees the data or the
+parameters.
 """
 
 import inspect

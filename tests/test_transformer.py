@@ -12,7 +12,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils import get_tags
 
-from sklearn_lstmae import LSTMAutoencoderTransformer, _base, make_gait_cycles
+from sklearn_lstmae import LSTMAutoencoderTransformer, _backend, make_gait_cycles
 
 from .conftest import TINY
 
@@ -36,6 +36,7 @@ def test_tags_declare_a_transformer_on_3d_input():
     assert not tags.input_tags.sparse
 
 
+@pytest.mark.all_backends
 def test_fit_transform_inverse_transform_shapes(fitted, gait):
     X_test = gait[1]
     latent = fitted.transform(X_test)
@@ -46,6 +47,7 @@ def test_fit_transform_inverse_transform_shapes(fitted, gait):
     assert list(fitted.history_) == ["loss"]
 
 
+@pytest.mark.all_backends
 def test_2d_and_3d_layouts_agree(fitted, gait):
     X_test = gait[1]
     flat = X_test.reshape(len(X_test), -1)
@@ -68,6 +70,7 @@ def test_2d_fit_without_input_shape_is_univariate(gait):
     assert (transformer.n_timesteps_, transformer.n_channels_) == (51, 1)
 
 
+@pytest.mark.all_backends
 def test_score_is_minus_mean_reconstruction_error(fitted, gait):
     X_test = gait[1]
     error = np.mean((fitted.reconstruct(X_test) - X_test.astype("float32")) ** 2)
@@ -79,6 +82,7 @@ def test_score_is_minus_mean_reconstruction_error(fitted, gait):
     )
 
 
+@pytest.mark.all_backends
 def test_pandas_in_and_out(gait):
     X = gait[0][:40]
     columns = [f"{joint}_{t}" for t in range(51) for joint in ("hip", "knee")]
@@ -126,6 +130,10 @@ class _RecordJitCompile(keras.callbacks.Callback):
         self.in_training = self.model.jit_compile
 
 
+@pytest.mark.skipif(
+    keras.backend.backend() != "tensorflow",
+    reason="XLA by step count is TensorFlow's; test_backend.py checks the others",
+)
 @pytest.mark.parametrize(
     "routed, xla_in_training",
     [({}, True), ({"compile__jit_compile": False}, False)],
@@ -133,7 +141,7 @@ class _RecordJitCompile(keras.callbacks.Callback):
 def test_long_trainings_compile_with_xla_unless_told(
     gait, monkeypatch, routed, xla_in_training
 ):
-    monkeypatch.setattr(_base, "_XLA_MIN_STEPS", 3)
+    monkeypatch.setattr(_backend, "_TF_XLA_MIN_STEPS", 3)
     recorder = _RecordJitCompile()
     fits = [
         LSTMAutoencoderTransformer(
@@ -163,6 +171,7 @@ def test_pipeline_with_scaler_and_classifier(labelled_cycles):
     assert set(np.unique(predictions)) <= {-1, 1}
 
 
+@pytest.mark.all_backends
 def test_grid_search_without_scorer_picks_the_best_reconstruction(gait):
     X = gait[0][:60]
     search = GridSearchCV(
@@ -198,6 +207,7 @@ def test_cross_val_score(gait):
     assert np.all(scores < 0)
 
 
+@pytest.mark.all_backends
 def test_clone_keeps_routed_parameters():
     transformer = LSTMAutoencoderTransformer(
         latent_dim=5, optimizer__learning_rate=0.01, fit__shuffle=False
@@ -217,6 +227,7 @@ def test_routed_learning_rate_reaches_the_optimizer(gait):
     assert float(np.asarray(learning_rate)) == pytest.approx(0.123)
 
 
+@pytest.mark.all_backends
 @pytest.mark.parametrize(
     "dumps, loads",
     [(pickle.dumps, pickle.loads), (None, None)],
@@ -239,6 +250,7 @@ def test_persistence_round_trips(fitted, labelled_cycles, gait, tmp_path, dumps,
         )
 
 
+@pytest.mark.all_backends
 def test_same_random_state_gives_identical_models(gait):
     X = gait[0][:40]
     first = LSTMAutoencoderTransformer(**TINY, dropout_rate=0.2, random_state=3).fit(X)
@@ -248,6 +260,7 @@ def test_same_random_state_gives_identical_models(gait):
     assert not np.array_equal(first.transform(X), other.transform(X))
 
 
+@pytest.mark.all_backends
 def test_unseeded_fit_after_a_seeded_one(gait):
     X = gait[0][:20]
     LSTMAutoencoderTransformer(**TINY, random_state=0).fit(X)
@@ -256,6 +269,7 @@ def test_unseeded_fit_after_a_seeded_one(gait):
     assert not np.array_equal(first, second)
 
 
+@pytest.mark.all_backends
 def test_warm_start_continues_training(gait):
     X = gait[0][:40]
     params = {**TINY, "epochs": 2, "random_state": 0, "optimizer__learning_rate": 0.01}

@@ -100,7 +100,7 @@ BAD_FIT = [
     [case[1:] for case in BAD_FIT],
     ids=[case[0] for case in BAD_FIT],
 )
-def test_bad_fit_input_is_refused_before_tensorflow(Estimator, params, X, error, match):
+def test_bad_fit_input_is_refused_before_keras(Estimator, params, X, error, match):
     estimator = Estimator(**{**TINY, **params})
     with pytest.raises(error, match=match):
         estimator.fit(X)
@@ -192,6 +192,7 @@ def test_keras_level_autoencoder_checks_its_parameters(params, match):
         LSTMAutoencoder(**params)
 
 
+@pytest.mark.all_backends
 def test_diverging_training_leaves_no_fitted_estimator():
     X = X_GOOD * 1e6
     detector = LSTMAnomalyDetector(

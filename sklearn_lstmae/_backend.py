@@ -1,0 +1,125 @@
+"""The little that differs between Keras backends, behind one face.
+
+The package runs on whichever backend Keras was started with (TensorFlow,
+JAX or PyTorch, chosen by the user through ``KERAS_BACKEND``) and never
+imports a backend framework itself: everything else goes through ``keras``
+and ``keras.ops``. What cannot, lives here:
+
+- :func:`seeded`: seeding for one fit, with every global generator that
+  ``keras.utils.set_random_seed`` touches put back afterwards. TensorFlow's
+  and PyTorch's generators are reached through the modules Keras has already
+  loaded, never imported from here.
+- :func:`training_jit_compile`: whether a training run compiles with XLA.
+- :func:`padded_batch_size`: the batch size at which to predict, so that JAX
+  compiles its prediction function for a few shapes, not for every one.
+"""
+
+import random
+import sys
+from contextlib import contextmanager
+
+import keras
+import numpy as np
+from keras.src.backend.common import global_state
+from keras.src.trainers.trainer import model_supports_jit
+from sklearn.utils import check_random_state
+
+__all__ = ["name", "padded_batch_size", "seeded", "training_jit_compile"]
+
+# On TensorFlow, training this many optimizer steps or more is compiled with
+# XLA where the model supports it (CPU; the GPU's fused cuDNN LSTM does not):
+# compiling costs about 9 s once and then saves about a fifth of every step,
+# so it pays from roughly 1,000 steps on (benchmarks/README.md, "Training
+# throughput").
+_TF_XLA_MIN_STEPS = 1000
+
+
+def name():
+    """The Keras backend this process runs: "tensorflow", "jax" or "torch"."""
+    return keras.backend.backend()
+
+
+def training_jit_compile(model, n_steps):
+    """The ``jit_compile`` setting to train ``model`` for ``n_steps`` steps.
+
+    - TensorFlow does not compile unless told; XLA pays from about 1,000
+      steps on the CPU, so longer trainings compile where the model allows.
+    - JAX compiles every step by default (``jit_compile="auto"``), and must:
+      run eagerly, each LSTM step is dispatched op by op (benchmarks/README.md,
+      "Backends").
+    - PyTorch's ``"auto"`` keeps eager mode; ``torch.compile`` of a recurrent
+      network compiles long and is experimental in Keras.
+
+    So only TensorFlow's long trainings change the model's own setting.
+    """
+    if (
+        name() == "tensorflow"
+        and n_steps >= _TF_XLA_MIN_STEPS
+        and model_supports_jit(model)
+    ):
+        return True
+    return model.jit_compile
+
+
+def padded_batch_size(n_samples):
+    """The batch size at which to predict ``n_samples`` sequences.
+
+    JAX compiles the prediction function once per input shape, about a second
+    for an LSTM on the CPU: scoring 1, 2, 3, ... sequences would compile each
+    time. Padded up to a power of two, a model compiles at most 13 shapes up to
+    the inference chunk of 4,096. TensorFlow relaxes the shape after its first
+    retrace and PyTorch does not compile, so they predict at the size given.
+    """
+    if name() != "jax":
+        return n_samples
+    return 1 << (n_samples - 1).bit_length()
+
+
+@contextmanager
+def seeded(random_state):
+    """Seed Python, NumPy, Keras and the backend; restore all of them after.
+
+    ``None`` leaves every generator alone. Keras seeds TensorFlow's global
+    generator whenever TensorFlow is installed (its ``tf.data`` pipelines may
+    shuffle), whatever the backend, and PyTorch's on the torch backend.
+    """
+    if random_state is None:
+        yield
+        return
+    seed = int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
+    python_state = random.getstate()
+    numpy_state = np.random.get_state()  # noqa: NPY002 (restoring the legacy global)
+    keras_seed = global_state.get_global_attribute("global_random_seed")
+    torch_state = _torch_generator_state()
+    keras.utils.set_random_seed(seed)
+    try:
+        yield
+    finally:
+        random.setstate(python_state)
+        np.random.set_state(numpy_state)  # noqa: NPY002
+        global_state.set_global_attribute("global_random_seed", keras_seed)
+        global_state.set_global_attribute("global_seed_generator", None)
+        _restore_framework_generators(keras_seed, torch_state)
+
+
+def _torch_generator_state():
+    """PyTorch's CPU and CUDA generator states, which ``manual_seed`` sets."""
+    if name() != "torch":
+        return None
+    torch = sys.modules["torch"]
+    cuda_states = torch.cuda.get_rng_state_all() if torch.cuda.is_available() else []
+    return torch.random.get_rng_state(), cuda_states
+
+
+def _restore_framework_generators(keras_seed, torch_state):
+    # set_random_seed loaded TensorFlow if it is installed; a process that
+    # never loaded it has no TensorFlow generator to restore.
+    tensorflow = sys.modules.get("tensorflow")
+    if tensorflow is not None:
+        tensorflow.random.set_seed(keras_seed)
+    if torch_state is not None:
+        torch = sys.modules["torch"]
+        cpu_state, cuda_states = torch_state
+        torch.random.set_rng_state(cpu_state)
+        if cuda_states:
+            torch.cuda.set_rng_state_all(cuda_states)
