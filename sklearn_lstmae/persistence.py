@@ -16,6 +16,7 @@ from pathlib import Path
 import keras
 import numpy as np
 
+from ._validation import check_network_params, check_training_params
 from .anomaly import LSTMAnomalyDetector
 from .layers import AttentionLayer
 from .transformer import LSTMAutoencoderTransformer
@@ -27,6 +28,9 @@ _MODEL_ENTRY, _STATE_ENTRY = "model.keras", "estimator.json"
 _TRUSTED_CLASSES = {
     cls.__name__: cls for cls in (LSTMAutoencoderTransformer, LSTMAnomalyDetector)
 }
+# dtype kinds of the arrays an archive may hold: numbers, bools, and the
+# strings of feature_names_in_ (object arrays of str, as scikit-learn has them).
+_ARRAY_KINDS = set("fiubOU")
 # Fitted state that is not a public fitted attribute but is needed to predict.
 _PRIVATE_STATE = ("_input_ndim",)
 
@@ -81,9 +85,16 @@ def save_estimator(estimator, path):
 def load_estimator(path):
     """Load an estimator written by :func:`save_estimator`.
 
-    Nothing in the archive is executed: the JSON names one of this package's
-    estimator classes and holds plain values, and the network is read by
-    Keras with ``safe_mode=True``.
+    An archive is untrusted input, and nothing in it is executed: the JSON
+    names one of this package's estimator classes and holds plain values, and
+    the network is read by Keras with ``safe_mode=True``. Only the parameters
+    the class has, valid as its ``fit`` would check them, and only the fitted
+    attributes the class defines, each of its expected kind and consistent
+    with the network, are accepted; anything else is a ``ValueError``.
+
+    The archive does not depend on the Keras backend: one written under
+    TensorFlow loads under JAX or PyTorch and scores the same within float32
+    precision.
 
     Parameters
     ----------
@@ -109,7 +120,7 @@ def load_estimator(path):
     (3, 2)
     """
     with tempfile.TemporaryDirectory() as tmp, zipfile.ZipFile(path) as archive:
-        state = json.loads(archive.read(_STATE_ENTRY))
+        state = _read_state(archive)
         cls = _trusted_class(state)
         archive.extract(_MODEL_ENTRY, tmp)
         model = keras.saving.load_model(
@@ -117,14 +128,45 @@ def load_estimator(path):
             custom_objects={"AttentionLayer": AttentionLayer},
             safe_mode=True,
         )
-    estimator = cls(**_from_json(state["params"]))
-    for name, value in _from_json(state["fitted"]).items():
+    estimator = _estimator_from_params(cls, _decoded(state, "params"))
+    for name, value in _checked_fitted_state(cls, _decoded(state, "fitted")).items():
         setattr(estimator, name, value)
+    _check_model_matches(estimator, model)
     estimator.history_ = defaultdict(list, estimator.history_)
     estimator.model_ = model
     estimator._random_state = None
     estimator._initialize_callbacks()
     return estimator
+
+
+def _read_state(archive):
+    try:
+        state = json.loads(archive.read(_STATE_ENTRY))
+    except (KeyError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ValueError(
+            f"Not an archive written by save_estimator: {error}"
+        ) from error
+    if not isinstance(state, dict):
+        raise ValueError(
+            f"Not an archive written by save_estimator: {_STATE_ENTRY} holds a "
+            f"{type(state).__name__}, not an object."
+        )
+    return state
+
+
+def _decoded(state, section):
+    value = state.get(section)
+    if not isinstance(value, dict):
+        raise ValueError(
+            f"The archive's {section!r} must be an object of names to values; "
+            f"got {type(value).__name__}."
+        )
+    try:
+        return _from_json(value)
+    except (TypeError, ValueError) as error:
+        raise ValueError(
+            f"The archive's {section!r} hold a bad value: {error}"
+        ) from error
 
 
 def _trusted_class(state):
@@ -140,6 +182,156 @@ def _trusted_class(state):
             "are loaded."
         )
     return _TRUSTED_CLASSES[name]
+
+
+def _estimator_from_params(cls, params):
+    """``cls(**params)``, accepting only parameters that ``cls`` has, valid."""
+    named = cls().get_params(deep=False)
+    unknown = sorted(
+        name
+        for name in params
+        if name not in named
+        and ("__" not in name or name.split("__")[0] not in cls._routing_prefixes)
+    )
+    if unknown:
+        raise ValueError(
+            f"The archive holds parameter(s) {unknown}, which {cls.__name__} does "
+            "not have."
+        )
+    estimator = cls(**params)
+    try:
+        estimator._validate_params()
+        check_network_params(estimator)
+        check_training_params(estimator, cls._routing_prefixes)
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"The archive holds an invalid parameter: {error}") from error
+    return estimator
+
+
+def _is_count(value):
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
+
+
+def _is_number(value):
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _is_finite_vector(value):
+    return (
+        isinstance(value, np.ndarray)
+        and value.dtype == np.float64
+        and value.ndim == 1
+        and bool(np.isfinite(value).all())
+    )
+
+
+def _is_history(value):
+    return isinstance(value, dict) and all(
+        isinstance(key, str)
+        and isinstance(losses, list)
+        and all(_is_number(loss) for loss in losses)
+        for key, losses in value.items()
+    )
+
+
+def _is_names(value):
+    return (
+        isinstance(value, np.ndarray)
+        and value.ndim == 1
+        and all(isinstance(name, str) for name in value)
+    )
+
+
+# The fitted state each class defines, and what kind each value must be. An
+# archive may set nothing else: a name such as "score_samples" would replace a
+# method, "threshold_" a property.
+_COMMON_FITTED = {
+    "n_features_in_": (_is_count, "a positive int"),
+    "n_timesteps_": (_is_count, "a positive int"),
+    "n_channels_": (_is_count, "a positive int"),
+    "channel_mean_": (_is_finite_vector, "a 1-D float64 array of finite values"),
+    "channel_scale_": (_is_finite_vector, "a 1-D float64 array of finite values"),
+    "history_": (_is_history, "a dict of str to lists of numbers"),
+    "_input_ndim": (lambda value: value in (2, 3) and _is_count(value), "2 or 3"),
+}
+_FITTED_KINDS = {
+    "LSTMAutoencoderTransformer": _COMMON_FITTED,
+    "LSTMAnomalyDetector": {
+        **_COMMON_FITTED,
+        "offset_": (
+            lambda value: _is_number(value) and np.isfinite(value),
+            "a finite number",
+        ),
+    },
+}
+_OPTIONAL_FITTED = {"feature_names_in_": (_is_names, "a 1-D array of str")}
+
+
+def _checked_fitted_state(cls, fitted):
+    """``fitted``, if it holds exactly the state of ``cls``, each of its kind."""
+    required = _FITTED_KINDS[cls.__name__]
+    kinds = {**required, **_OPTIONAL_FITTED}
+    unknown = sorted(set(fitted) - set(kinds))
+    missing = sorted(set(required) - set(fitted))
+    if unknown or missing:
+        raise ValueError(
+            f"The archive's fitted state for {cls.__name__} does not match the "
+            f"class: unknown {unknown}, missing {missing}."
+        )
+    for name, value in fitted.items():
+        is_kind, kind = kinds[name]
+        if not is_kind(value):
+            raise ValueError(
+                f"The archive's fitted attribute {name!r} must be {kind}; got "
+                f"{_short_repr(value)}."
+            )
+    _check_fitted_shapes(fitted)
+    return fitted
+
+
+def _check_fitted_shapes(fitted):
+    n_timesteps, n_channels = fitted["n_timesteps_"], fitted["n_channels_"]
+    sizes = {
+        "n_features_in_": (fitted["n_features_in_"], n_timesteps * n_channels),
+        "channel_mean_": (len(fitted["channel_mean_"]), n_channels),
+        "channel_scale_": (len(fitted["channel_scale_"]), n_channels),
+    }
+    if "feature_names_in_" in fitted:
+        sizes["feature_names_in_"] = (
+            len(fitted["feature_names_in_"]),
+            fitted["n_features_in_"],
+        )
+    for name, (size, expected) in sizes.items():
+        if size != expected:
+            raise ValueError(
+                f"The archive's fitted attribute {name!r} has size {size}; "
+                f"n_timesteps_={n_timesteps} and n_channels_={n_channels} "
+                f"make it {expected}."
+            )
+    if not (fitted["channel_scale_"] > 0).all():
+        raise ValueError("The archive's channel_scale_ must be positive.")
+
+
+def _check_model_matches(estimator, model):
+    expected = (estimator.n_timesteps_, estimator.n_channels_)
+    input_shape = estimator.input_shape
+    if input_shape is not None and tuple(input_shape) != expected:
+        raise ValueError(
+            f"The archive's parameter input_shape={input_shape!r} contradicts "
+            f"its fitted n_timesteps_ and n_channels_, {expected}."
+        )
+    for shape, side in ((model.input_shape, "input"), (model.output_shape, "output")):
+        if not isinstance(shape, tuple) or tuple(shape[1:]) != expected:
+            raise ValueError(
+                f"The archive's network has {side} shape {shape}; the "
+                f"estimator's fitted state says (None, {expected[0]}, "
+                f"{expected[1]})."
+            )
+
+
+def _short_repr(value):
+    text = repr(value)
+    return text if len(text) <= 80 else f"{text[:77]}..."
 
 
 def _fitted_state(estimator):
@@ -180,5 +372,8 @@ def _from_json(value):
     if "__tuple__" in value:
         return tuple(_from_json(item) for item in value["__tuple__"])
     if "__ndarray__" in value:
-        return np.asarray(value["__ndarray__"], dtype=np.dtype(value["dtype"]))
+        dtype = np.dtype(value["dtype"])
+        if dtype.kind not in _ARRAY_KINDS:
+            raise ValueError(f"arrays of dtype {dtype} are not read")
+        return np.asarray(value["__ndarray__"], dtype=dtype)
     return {key: _from_json(item) for key, item in value.items()}

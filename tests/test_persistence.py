@@ -20,6 +20,8 @@ from sklearn_lstmae.persistence import load_estimator, save_estimator
 
 from .conftest import TINY
 
+pytestmark = pytest.mark.all_backends
+
 X, _, _ = make_gait_cycles(40, random_state=0)
 X_FLAT = X.reshape(len(X), -1)
 
@@ -156,3 +158,99 @@ def test_seeded_models_match_across_fits_and_save_load(tmp_path):
         reloaded.predict_on_batch(X.astype("float32")),
         first.model_.predict_on_batch(X.astype("float32")),
     )
+
+
+def _tampered_archive(path, tmp_path, change_state):
+    with zipfile.ZipFile(path) as archive:
+        model = archive.read("model.keras")
+        state = json.loads(archive.read("estimator.json"))
+    change_state(state)
+    tampered = tmp_path / "tampered.zip"
+    with zipfile.ZipFile(tampered, "w") as archive:
+        archive.writestr("model.keras", model)
+        archive.writestr("estimator.json", json.dumps(state))
+    return tampered
+
+
+_DROP = object()
+
+
+@pytest.fixture(scope="module")
+def saved_detector(tmp_path_factory):
+    detector = LSTMAnomalyDetector(**TINY, random_state=0).fit(X)
+    path = tmp_path_factory.mktemp("saved") / "detector.zip"
+    save_estimator(detector, path)
+    return path, detector
+
+
+@pytest.mark.parametrize(
+    "section, name, value, match",
+    [
+        ("fitted", "score_samples", 1, r"unknown \['score_samples'\]"),
+        ("fitted", "threshold_", 1.0, r"unknown \['threshold_'\]"),
+        ("fitted", "offset_", _DROP, r"missing \['offset_'\]"),
+        ("fitted", "offset_", "low", "'offset_' must be a finite number"),
+        ("fitted", "n_channels_", True, "'n_channels_' must be a positive int"),
+        ("fitted", "channel_mean_", [0.0, 0.0], "'channel_mean_' must be a 1-D"),
+        ("fitted", "n_channels_", 3, "'n_features_in_' has size 102"),
+        (
+            "fitted",
+            "feature_names_in_",
+            {"__ndarray__": [1], "dtype": "<i8"},
+            "'feature_names_in_' must be a 1-D array of str",
+        ),
+        (
+            "fitted",
+            "channel_mean_",
+            {"__ndarray__": [0], "dtype": "<m8"},
+            "dtype timedelta64 are not read",
+        ),
+        ("params", "score_samples", 1, r"parameter\(s\) \['score_samples'\]"),
+        ("params", "threshold_", 1, r"parameter\(s\) \['threshold_'\]"),
+        ("params", "latent_dim", "eight", "'latent_dim' parameter"),
+        ("params", "lstm_units", [0], "lstm_units must be"),
+        ("params", "optimizer", "nonsense", "Unknown optimizer"),
+        ("params", "input_shape", {"__tuple__": [50, 2]}, "input_shape"),
+        ("params", "compile__jit_compile", True, None),
+        (None, "class", "object", "only .* are loaded"),
+        (None, "format_version", _DROP, "Unsupported archive format"),
+        (None, "params", [], "'params' must be an object"),
+    ],
+)
+def test_safe_load_accepts_only_the_class_state(
+    saved_detector, tmp_path, section, name, value, match
+):
+    path, detector = saved_detector
+
+    def change_state(state):
+        where = state if section is None else state[section]
+        if value is _DROP:
+            del where[name]
+        else:
+            where[name] = value
+
+    tampered = _tampered_archive(path, tmp_path, change_state)
+    if match is None:
+        # A routed parameter is a parameter the class has.
+        restored = load_estimator(tampered)
+        np.testing.assert_array_equal(
+            restored.score_samples(X), detector.score_samples(X)
+        )
+        return
+    with pytest.raises(ValueError, match=match):
+        load_estimator(tampered)
+
+
+def test_safe_load_refuses_a_network_of_another_shape(tmp_path):
+    short = LSTMAnomalyDetector(**TINY).fit(X[:, :40])
+    save_estimator(short, tmp_path / "short.zip")
+    save_estimator(LSTMAnomalyDetector(**TINY).fit(X), tmp_path / "full.zip")
+    with zipfile.ZipFile(tmp_path / "short.zip") as archive:
+        model = archive.read("model.keras")
+    with zipfile.ZipFile(tmp_path / "full.zip") as archive:
+        state = archive.read("estimator.json")
+    with zipfile.ZipFile(tmp_path / "mixed.zip", "w") as archive:
+        archive.writestr("model.keras", model)
+        archive.writestr("estimator.json", state)
+    with pytest.raises(ValueError, match=r"network has input shape \(None, 40, 2\)"):
+        load_estimator(tmp_path / "mixed.zip")
