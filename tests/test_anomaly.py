@@ -48,6 +48,7 @@ def tiny(gait):
     return LSTMAnomalyDetector(**TINY, contamination=0.1, random_state=0).fit(gait[0])
 
 
+@pytest.mark.all_backends
 def test_signs_follow_scikit_learn(tiny, gait):
     X_test = gait[1]
     errors = tiny.reconstruction_error(X_test)
@@ -66,6 +67,7 @@ def test_float_contamination_is_a_training_quantile(tiny, gait):
     assert flagged == pytest.approx(0.1, abs=1 / len(X_train))
 
 
+@pytest.mark.all_backends
 def test_threshold_calibrates_on_the_held_out_tail(gait):
     X_train = gait[0]
     detector = LSTMAnomalyDetector(
@@ -80,12 +82,14 @@ def test_threshold_calibrates_on_the_held_out_tail(gait):
     )
 
 
+@pytest.mark.all_backends
 def test_fit_predict_matches_fit_then_predict(gait):
     X = gait[0][:40]
     detector = LSTMAnomalyDetector(**TINY, contamination=0.1, random_state=0)
     np.testing.assert_array_equal(detector.fit_predict(X), detector.fit(X).predict(X))
 
 
+@pytest.mark.all_backends
 @pytest.mark.parametrize(
     "reduce, shape",
     [("sample", (5,)), ("timestep", (5, 51)), ("channel", (5, 2)), (None, (5, 51, 2))],
@@ -109,6 +113,7 @@ def test_reconstruction_error_rejects_unknown_reduce(tiny, gait):
         tiny.reconstruction_error(gait[1], reduce="joint")
 
 
+@pytest.mark.all_backends
 def test_attention_weights(gait):
     X = gait[0][:30]
     detector = LSTMAnomalyDetector(**TINY, use_attention=True).fit(X)

@@ -22,6 +22,7 @@ def trained(tmp_path_factory):
     return ae, X_test, recon, latent, workdir / "model_attention.h5"
 
 
+@pytest.mark.all_backends
 def test_specification_example_runs(trained):
     ae, X_test, recon, latent, path = trained
     assert recon.shape == X_test.shape
@@ -40,6 +41,7 @@ def test_specification_file_reloads(trained):
     assert loaded.latent_dim == ae.latent_dim
 
 
+@pytest.mark.all_backends
 @pytest.mark.parametrize("suffix", [".keras", ".h5"])
 @pytest.mark.parametrize("use_attention", [False, True])
 def test_save_load_round_trip(tmp_path, suffix, use_attention):

@@ -7,6 +7,8 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sklearn_lstmae import LSTMAnomalyDetector, LSTMAutoencoderTransformer
 
+pytestmark = pytest.mark.all_backends
+
 FAST = {"lstm_units": (4,), "latent_dim": 2, "epochs": 1, "random_state": 0}
 
 ESTIMATORS = [
