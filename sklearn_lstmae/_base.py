@@ -4,13 +4,17 @@ This is the only module that imports SciKeras.
 """
 
 import math
-from contextlib import contextmanager
+import warnings
+from collections import defaultdict
+from contextlib import contextmanager, suppress
 from numbers import Integral, Real
 
 import keras
 import numpy as np
+from scikeras.utils import metric_name
 from scikeras.wrappers import BaseWrapper
 from sklearn.base import BaseEstimator, _fit_context
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
@@ -169,18 +173,53 @@ class BaseLSTMAutoencoder(BaseWrapper):
         if repeats > 1:
             training = np.tile(training, (repeats, 1, 1))
         n_steps = epochs * math.ceil(len(training) / self.batch_size)
-        with _training_jit_compile(self.model_, self._jit_compile_for(n_steps)):
-            self._fit_keras_model(
-                training,
-                training,
-                sample_weight=None,
-                warm_start=continuing,
-                epochs=epochs,
-                initial_epoch=self.current_epoch if continuing else 0,
-                # Split already: Keras would take its tail of the repeated data.
-                validation_split=0.0,
-                validation_data=validation_data,
-            )
+        initial_epoch = self.current_epoch if continuing else 0
+        # Keras records the epochs into this History instead of its own, so
+        # that an interrupted fit still knows which epochs ran.
+        epochs_run = keras.callbacks.History()
+        callbacks = self._fit_callbacks
+        self._fit_callbacks = [*callbacks, epochs_run]
+        try:
+            with _training_jit_compile(self.model_, self._jit_compile_for(n_steps)):
+                self._fit_keras_model(
+                    training,
+                    training,
+                    sample_weight=None,
+                    warm_start=continuing,
+                    epochs=epochs,
+                    initial_epoch=initial_epoch,
+                    # Split already: Keras would take its tail of the repeated data.
+                    validation_split=0.0,
+                    validation_data=validation_data,
+                )
+        except KeyboardInterrupt:
+            self._keep_interrupted_training(epochs_run, continuing, epochs)
+        finally:
+            self._fit_callbacks = callbacks
+
+    def _keep_interrupted_training(self, epochs_run, continuing, epochs):
+        """After Ctrl-C: keep the weights and the epochs run, warn, go on fitting.
+
+        As in skorch, the user gets a usable estimator: the fit goes on to
+        calibrate on the weights reached. SciKeras records ``history_`` only
+        when ``Model.fit`` returns, so the epochs run are added here, under the
+        names SciKeras gives them.
+        """
+        if not continuing:
+            self.history_ = defaultdict(list)
+        for key, values in epochs_run.history.items():
+            if key != "loss" and not key.startswith("val_"):
+                with suppress(ValueError):
+                    key = metric_name(key)
+            self.history_[key] += values
+        warnings.warn(
+            f"Training was interrupted (KeyboardInterrupt) after "
+            f"{len(epochs_run.epoch)} of {epochs} epochs. This "
+            f"{type(self).__name__} keeps the weights reached and is fitted "
+            "on them.",
+            ConvergenceWarning,
+            stacklevel=4,
+        )
 
     def _jit_compile_for(self, n_steps):
         """How to compile ``n_steps`` of training; a ``compile__jit_compile`` wins."""

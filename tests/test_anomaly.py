@@ -1,5 +1,7 @@
+import keras
 import numpy as np
 import pytest
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import GridSearchCV, PredefinedSplit
 
@@ -198,3 +200,39 @@ def test_contamination_flags_its_rate_of_normal_held_out_cycles(held_out):
     # Measured 18.6 % (39 of 210): the threshold is the 10th percentile of
     # only 60 held-out cycles, so the rate scatters widely around 10 %.
     assert 0.03 <= false_alarm_rate <= 0.25
+
+
+class _CtrlC(keras.callbacks.Callback):
+    """Raise KeyboardInterrupt in the middle of epoch ``at_epoch`` (0-based)."""
+
+    def __init__(self, at_epoch):
+        super().__init__()
+        self.at_epoch = at_epoch
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.epoch == self.at_epoch and batch == 1:
+            raise KeyboardInterrupt
+
+
+@pytest.mark.all_backends
+def test_ctrl_c_keeps_the_weights_reached_and_calibrates_on_them(gait):
+    X = gait[0][:64]
+    params = {**TINY, "epochs": 4, "batch_size": 16, "contamination": 0.1}
+    detector = LSTMAnomalyDetector(**params, random_state=0).fit(X)
+    first_offset = detector.offset_
+    for interrupted_fit in ("fit", "refit"):
+        if interrupted_fit == "fit":
+            detector = LSTMAnomalyDetector(**params, callbacks=[_CtrlC(at_epoch=2)])
+        else:
+            detector.set_params(callbacks=[_CtrlC(at_epoch=2)], random_state=1)
+        with pytest.warns(ConvergenceWarning, match="interrupted .* after 2 of 4"):
+            detector.fit(X)
+        assert len(detector.history_["loss"]) == 2
+        # The threshold belongs to the weights the detector holds.
+        expected_offset = np.percentile(detector.score_samples(X), 10)
+        assert detector.offset_ == pytest.approx(expected_offset, rel=1e-6)
+        assert detector.offset_ != pytest.approx(first_offset, rel=1e-3)
+        assert detector.predict(X).shape == (64,)

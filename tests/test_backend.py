@@ -103,7 +103,7 @@ def test_padded_prediction_equals_one_sample_at_a_time():
 def _other_backend():
     other = "jax" if _backend.name() == "tensorflow" else "tensorflow"
     if importlib.util.find_spec(other) is None:
-        pytest.skip(f"the {other} backend is not installed")
+        pytest.skip(reason=f"the {other} backend is not installed")
     return other
 
 
