@@ -214,7 +214,7 @@ class BaseLSTMAutoencoder(BaseWrapper):
             self.history_[key] += values
         warnings.warn(
             f"Training was interrupted (KeyboardInterrupt) after "
-            f"{len(epochs_run.epoch)} of {epochs} epochs. This "
+            f"{len(epochs_run.history.get('loss', []))} of {epochs} epochs. This "
             f"{type(self).__name__} keeps the weights reached and is fitted "
             "on them.",
             ConvergenceWarning,

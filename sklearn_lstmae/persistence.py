@@ -120,17 +120,23 @@ def load_estimator(path):
     (3, 2)
     """
     with tempfile.TemporaryDirectory() as tmp, zipfile.ZipFile(path) as archive:
+        # The plain-data part is checked in full before Keras reads the network.
         state = _read_state(archive)
         cls = _trusted_class(state)
+        estimator = _estimator_from_params(cls, _decoded(state, "params"))
+        fitted = _checked_fitted_state(cls, _decoded(state, "fitted"))
+        for name, value in fitted.items():
+            setattr(estimator, name, value)
+        if _MODEL_ENTRY not in archive.namelist():
+            raise ValueError(
+                f"Not an archive written by save_estimator: no {_MODEL_ENTRY}."
+            )
         archive.extract(_MODEL_ENTRY, tmp)
         model = keras.saving.load_model(
             Path(tmp) / _MODEL_ENTRY,
             custom_objects={"AttentionLayer": AttentionLayer},
             safe_mode=True,
         )
-    estimator = _estimator_from_params(cls, _decoded(state, "params"))
-    for name, value in _checked_fitted_state(cls, _decoded(state, "fitted")).items():
-        setattr(estimator, name, value)
     _check_model_matches(estimator, model)
     estimator.history_ = defaultdict(list, estimator.history_)
     estimator.model_ = model
