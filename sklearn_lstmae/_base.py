@@ -20,6 +20,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
 from . import _backend
+from ._schedule import AutoSchedule, auto_epochs
 from ._validation import (
     NETWORK_CONSTRAINTS,
     check_network_params,
@@ -31,14 +32,6 @@ from .layers import AttentionLayer
 from .network import build_autoencoder
 
 __all__ = ["BaseLSTMAutoencoder"]
-
-# epochs="auto" trains for at least this many optimizer steps, whatever the
-# data size: 100 epochs of 30 sequences at batch_size=32 are 100 steps, far
-# from converged (the user guide's "Training defaults" has the measurements).
-AUTO_STEPS = 2000
-# Under epochs="auto" a small training set is repeated within an epoch up to
-# this many steps: Keras's fixed cost per epoch would dominate 1-step epochs.
-_MIN_STEPS_PER_EPOCH = 50
 
 # Inference runs in chunks of this many sequences: large enough to keep the
 # per-call overhead negligible, small enough to bound memory on huge inputs.
@@ -169,9 +162,12 @@ class BaseLSTMAutoencoder(BaseWrapper):
         validation_data = None
         if held_out is not None:
             validation_data = (self._to_network(held_out),) * 2
-        epochs, repeats = self._training_schedule(len(training), epochs)
-        if repeats > 1:
-            training = np.tile(training, (repeats, 1, 1))
+        schedule = None
+        if epochs == "auto":
+            epochs, repeats = auto_epochs(len(training), self.batch_size)
+            if repeats > 1:
+                training = np.tile(training, (repeats, 1, 1))
+            schedule = AutoSchedule(epochs, "loss" if held_out is None else "val_loss")
         n_steps = epochs * math.ceil(len(training) / self.batch_size)
         initial_epoch = self.current_epoch if continuing else 0
         # Keras records the epochs into this History instead of its own, so
@@ -179,6 +175,8 @@ class BaseLSTMAutoencoder(BaseWrapper):
         epochs_run = keras.callbacks.History()
         callbacks = self._fit_callbacks
         self._fit_callbacks = [*callbacks, epochs_run]
+        if schedule is not None:
+            self._fit_callbacks.insert(-1, schedule)
         try:
             with _training_jit_compile(self.model_, self._jit_compile_for(n_steps)):
                 self._fit_keras_model(
@@ -196,6 +194,8 @@ class BaseLSTMAutoencoder(BaseWrapper):
             self._keep_interrupted_training(epochs_run, continuing, epochs)
         finally:
             self._fit_callbacks = callbacks
+            if schedule is not None:
+                schedule.restore_learning_rate()
 
     def _keep_interrupted_training(self, epochs_run, continuing, epochs):
         """After Ctrl-C: keep the weights and the epochs run, warn, go on fitting.
@@ -239,19 +239,6 @@ class BaseLSTMAutoencoder(BaseWrapper):
                 "Pass more samples or another validation_split."
             )
         return sequences[:start], sequences[start:]
-
-    def _training_schedule(self, n_training, epochs):
-        """Keras epochs, and how often each epoch repeats the training data.
-
-        An explicit ``epochs`` means passes over the data, as said. ``"auto"``
-        means at least ``AUTO_STEPS`` optimizer steps, in epochs of at least
-        ``_MIN_STEPS_PER_EPOCH`` steps.
-        """
-        if epochs != "auto":
-            return epochs, 1
-        repeats = math.ceil(_MIN_STEPS_PER_EPOCH * self.batch_size / n_training)
-        steps_per_epoch = math.ceil(n_training * repeats / self.batch_size)
-        return math.ceil(AUTO_STEPS / steps_per_epoch), repeats
 
     def _after_training(self, sequences):
         """Hook for what a subclass derives from the training data."""

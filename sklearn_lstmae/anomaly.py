@@ -69,11 +69,15 @@ class LSTMAnomalyDetector(OutlierMixin, BaseLSTMAutoencoder):
     metrics : list or None, default=None
         Keras metrics recorded in ``history_``.
     epochs : int or "auto", default="auto"
-        An int is the number of passes over the training data. ``"auto"``
-        trains for at least 2,000 optimizer steps whatever the data size, in
-        whole epochs; a small training set is repeated within each epoch so
-        that an epoch has at least 50 steps, and ``history_`` has one entry
-        per such epoch.
+        An int is the number of passes over the training data, at the
+        optimizer's learning rate. ``"auto"`` trains for at most 800 optimizer
+        steps whatever the data size, in epochs of at least 50 steps (a small
+        training set is repeated within each epoch; ``history_`` has one
+        entry per such epoch). The learning rate starts at three times the
+        optimizer's and decays along a cosine; training stops early when the
+        loss (``val_loss`` with a ``validation_split``) has not improved by
+        1 % for 4 epochs, and the weights of the best epoch are kept. See the
+        user guide, "Training defaults".
     batch_size : int, default=32
         Sequences per gradient step.
     validation_split : float in [0, 1), default=0.0
