@@ -5,9 +5,16 @@ bundles the public UCR data sets used here, is never a dependency of the
 package)::
 
     python3 -m venv .venv-bench && .venv-bench/bin/pip install ".[benchmark]"
-    .venv-bench/bin/python benchmarks/quality.py            # ~100 min on 2 cores
+    .venv-bench/bin/python benchmarks/quality.py            # ~90 min on 2 cores
     .venv-bench/bin/python benchmarks/quality.py --quick    # 1 seed, smoke run
     .venv-bench/bin/python benchmarks/quality.py --tasks gait   # gait only
+    .venv-bench/bin/python benchmarks/quality.py --methods "LSTM defaults" \
+        "LSTM flatten" --score-variants   # the detector's levers, ~60 min
+
+Tasks: synthetic gait cycles (100 training cycles, 51 steps, 2 channels),
+both classes of GunPoint (24-26 training sequences, 150 steps) and of
+ItalyPowerDemand (33-34, 24 steps), and the first class of ArrowHead (12,
+251 steps) and of BasicMotions (10, 100 steps, 6 channels).
 
 Tasks are one-class: train on the training sequences of one class, score
 every test sequence, and take that class as normal (ROC-AUC of the scores,
@@ -32,6 +39,10 @@ Methods, all at the same latent size:
 - ``PCA``: ``PCA(n_components=8)`` on the flattened sequences, scored by its
   reconstruction error;
 - ``IsolationForest``: on the flattened sequences (no reconstruction).
+
+``--score-variants`` adds, for each LSTM detector, rows for other scores of
+the same fitted network (``score_variants``): per-(step, channel) normalised
+errors, a nearest-neighbour distance between latent vectors, and both.
 """
 
 import argparse
@@ -45,6 +56,7 @@ import numpy as np  # noqa: E402
 from sklearn.decomposition import PCA  # noqa: E402
 from sklearn.ensemble import IsolationForest  # noqa: E402
 from sklearn.metrics import roc_auc_score  # noqa: E402
+from sklearn.neighbors import NearestNeighbors  # noqa: E402
 
 from sklearn_lstmae import LSTMAnomalyDetector, make_gait_cycles  # noqa: E402
 
@@ -98,8 +110,6 @@ METHODS = {
     "PCA": PCAReconstruction,
     "IsolationForest": FlatIsolationForest,
 }
-# The estimators' defaults: the detector's, and the transformer's network.
-OURS = ("LSTM defaults", "LSTM flatten")
 
 
 def gait_task(seed):
@@ -112,8 +122,8 @@ def gait_task(seed):
     return X_train, X_test, y_test == 1, X_test_clean
 
 
-def ucr_tasks(name, loader):
-    """One task per class of a UCR data set bundled with aeon."""
+def ucr_tasks(name, loader, n_classes=None):
+    """One task per class (the first ``n_classes``) of a data set bundled with aeon."""
     X_train, y_train = loader(split="train")
     X_test, y_test = loader(split="test")
     # aeon is channels-first (n, C, T); this package is channels-last.
@@ -127,26 +137,38 @@ def ucr_tasks(name, loader):
                 None,
             )
         )
-        for label in np.unique(y_train)
+        for label in np.unique(y_train)[:n_classes]
     }
 
 
 def all_tasks():
-    from aeon.datasets import load_gunpoint, load_italy_power_demand
+    from aeon.datasets import (
+        load_arrow_head,
+        load_basic_motions,
+        load_gunpoint,
+        load_italy_power_demand,
+    )
 
+    # ArrowHead (251 steps) and BasicMotions (6 channels) have 12 and 10
+    # training sequences per class; one class each keeps the run's length.
     return {
         "gait (synthetic)": gait_task,
         **ucr_tasks("GunPoint", load_gunpoint),
         **ucr_tasks("ItalyPowerDemand", load_italy_power_demand),
+        **ucr_tasks("ArrowHead", load_arrow_head, n_classes=1),
+        **ucr_tasks("BasicMotions", load_basic_motions, n_classes=1),
     }
 
 
-def evaluate(method, X_train, X_test, is_normal, X_test_clean=None):
-    """RMSE, RMSE against the noise-free test data, ROC-AUC and fit seconds."""
+def evaluate(method, X_train, X_test, is_normal, X_test_clean=None, variants=False):
+    """Rows of RMSE, RMSE against the noise-free test data, ROC-AUC, fit seconds.
+
+    The first row, named "", scores with ``score_samples``; ``variants=True``
+    adds one row per score of ``score_variants`` for LSTM detectors.
+    """
     start = time.perf_counter()
     method.fit(X_train)
     fit_seconds = time.perf_counter() - start
-    auc = roc_auc_score(is_normal, method.score_samples(X_test))
     rmse = clean_rmse = np.nan
     if hasattr(method, "reconstruct"):
         normal = X_test[is_normal]
@@ -154,52 +176,106 @@ def evaluate(method, X_train, X_test, is_normal, X_test_clean=None):
         rmse = _rmse(reconstruction, normal)
         if X_test_clean is not None:
             clean_rmse = _rmse(reconstruction, X_test_clean[is_normal])
-    return rmse, clean_rmse, auc, fit_seconds
+    scores = {"": method.score_samples(X_test)}
+    if variants and isinstance(method, LSTMAnomalyDetector):
+        scores.update(score_variants(method, X_train, X_test))
+    return {
+        name: (rmse, clean_rmse, roc_auc_score(is_normal, score), fit_seconds)
+        for name, score in scores.items()
+    }
+
+
+def score_variants(detector, X_train, X_test):
+    """Other anomaly scores of one fitted detector, higher = more normal.
+
+    ``normalised``: each squared error divided by the mean squared error of
+    its (time step, channel) on the training sequences. ``latent kNN``: mean
+    distance to the 5 nearest training latent vectors, each latent dimension
+    standardised on the training set. ``error + latent kNN``: the sum of the
+    two robust z-scores (median and MAD on the training set) of the log
+    error and the log distance.
+    """
+    train_errors = detector.reconstruction_error(X_train, reduce=None)
+    spread = train_errors.mean(axis=0)
+    normalised = detector.reconstruction_error(X_test, reduce=None) / spread
+    encoder = detector.model_.get_layer("encoder")
+    latent_train, latent_test = (
+        encoder.predict(detector._to_network(X), verbose=0) for X in (X_train, X_test)
+    )
+    mean, std = latent_train.mean(axis=0), latent_train.std(axis=0)
+    latent_train, latent_test = (latent_train - mean) / std, (latent_test - mean) / std
+    k = min(5, len(latent_train) - 1)
+    neighbours = NearestNeighbors(n_neighbors=k + 1).fit(latent_train)
+    # A training vector's nearest neighbour is itself: left out.
+    train_distance = neighbours.kneighbors(latent_train)[0][:, 1:].mean(axis=1)
+    test_distance = neighbours.kneighbors(latent_test, n_neighbors=k)[0].mean(axis=1)
+    log_error = np.log(detector.reconstruction_error(X_test))
+    log_train_error = np.log(train_errors.mean(axis=(1, 2)))
+    return {
+        "normalised": -normalised.mean(axis=(1, 2)),
+        "latent kNN": -test_distance,
+        "error + latent kNN": -(
+            _robust_z(log_error, log_train_error)
+            + _robust_z(np.log(test_distance), np.log(train_distance))
+        ),
+    }
+
+
+def _robust_z(values, reference):
+    median = np.median(reference)
+    return (values - median) / (1.4826 * np.median(np.abs(reference - median)))
 
 
 def _rmse(reconstruction, target):
     return float(np.sqrt(np.mean((reconstruction - target) ** 2)))
 
 
-def run(seeds, task_filter):
+def run(seeds, task_filter, methods, variants):
     results = {}
     tasks = {name: task for name, task in all_tasks().items() if task_filter in name}
     for task, make_task in tasks.items():
         for seed in seeds:
             data = make_task(seed)
-            for name, make_method in METHODS.items():
-                row = evaluate(make_method(seed), *data)
-                results.setdefault((task, name), []).append(row)
-                print(f"  {task} / {name} / seed {seed}: {row}", flush=True)
+            for name in methods:
+                rows = evaluate(METHODS[name](seed), *data, variants=variants)
+                for score, row in rows.items():
+                    label = f"{name} [{score}]" if score else name
+                    results.setdefault((task, label), []).append(row)
+                    print(f"  {task} / {label} / seed {seed}: {row}", flush=True)
     return results
 
 
 def summarise(results):
     tasks = list(dict.fromkeys(task for task, _ in results))
+    labels = list(dict.fromkeys(label for _, label in results))
     print(
-        f"\n{'task':<24} {'method':<16} {'RMSE':>15} {'clean RMSE':>15} "
+        f"\n{'task':<26} {'method':<34} {'RMSE':>15} {'clean RMSE':>15} "
         f"{'ROC-AUC':>15} {'fit s':>7}"
     )
-    wins = {name: {"rmse": 0, "auc": 0} for name in OURS}
+    ours = [label for label in labels if label.startswith("LSTM")]
+    wins = {label: {"rmse": 0, "auc": 0, "aucs": []} for label in ours}
     for task in tasks:
-        rows = {
-            name: np.asarray(results[(task, name)], dtype=float) for name in METHODS
-        }
-        for name, values in rows.items():
+        rows = {label: np.asarray(results[(task, label)]) for label in labels}
+        for label, values in rows.items():
             means, spreads = values.mean(axis=0), values.std(axis=0)
             columns = map(_mean_and_spread, means[:3], spreads[:3])
-            print(f"{task:<24} {name:<16} {' '.join(columns)} {means[3]:7.1f}")
+            print(f"{task:<26} {label:<34} {' '.join(columns)} {means[3]:7.1f}")
         pca, forest = rows["PCA"].mean(axis=0), rows["IsolationForest"].mean(axis=0)
-        for name in OURS:
-            ours = rows[name].mean(axis=0)
-            wins[name]["rmse"] += ours[0] < pca[0]
-            wins[name]["auc"] += ours[2] > max(pca[2], forest[2])
+        for label in ours:
+            mean = rows[label].mean(axis=0)
+            wins[label]["rmse"] += mean[0] < pca[0]
+            wins[label]["auc"] += mean[2] > max(pca[2], forest[2])
+            wins[label]["aucs"].append(mean[2])
     print()
-    for name in OURS:
+    for label in ["PCA", "IsolationForest"]:
+        mean_auc = np.mean([results[(task, label)] for task in tasks], axis=(0, 1))[2]
+        print(f"{label}: mean ROC-AUC over the {len(tasks)} tasks {mean_auc:.3f}")
+    for label in ours:
         print(
-            f"{name} reconstruct better than PCA on {wins[name]['rmse']} of "
-            f"{len(tasks)} tasks and detect better than both PCA and "
-            f"IsolationForest on {wins[name]['auc']} of {len(tasks)}."
+            f"{label}: mean ROC-AUC {np.mean(wins[label]['aucs']):.3f}; "
+            f"reconstructs better than PCA on {wins[label]['rmse']} of "
+            f"{len(tasks)} tasks, detects better than both PCA and "
+            f"IsolationForest on {wins[label]['auc']} of {len(tasks)}."
         )
 
 
@@ -213,13 +289,27 @@ def main():
     parser.add_argument(
         "--tasks", default="", help="only the tasks whose name contains this text"
     )
+    parser.add_argument(
+        "--methods",
+        nargs="+",
+        choices=METHODS,
+        default=list(METHODS),
+        metavar="METHOD",
+        help=f"the methods to run, of {list(METHODS)}; PCA and IsolationForest always",
+    )
+    parser.add_argument(
+        "--score-variants",
+        action="store_true",
+        help="also score each LSTM detector as score_variants says",
+    )
     args = parser.parse_args()
+    methods = list(dict.fromkeys([*args.methods, "PCA", "IsolationForest"]))
     seeds = [0] if args.quick else [0, 1, 2]
     print(
         f"sklearn-lstmae quality, {time.strftime('%Y-%m-%d')}, {platform.machine()}, "
         f"{os.cpu_count()} CPUs, seeds {seeds}, latent size {LATENT_DIM}"
     )
-    summarise(run(seeds, args.tasks))
+    summarise(run(seeds, args.tasks, methods, args.score_variants))
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ Run from the repository root (after ``pip install ".[dev]"``)::
 
     python benchmarks/speed.py            # the full measurement, ~15 min on 2 cores
     python benchmarks/speed.py --quick    # smaller sizes, a smoke run
+    python benchmarks/speed.py --default-fit-only   # ~6 min
 
 Every ratio is estimator time / plain-Keras time on the same network, data
 and settings, measured interleaved in this process (medians of repeats), so
@@ -24,6 +25,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
+from sklearn.metrics import roc_auc_score  # noqa: E402
 from sklearn.model_selection import GridSearchCV  # noqa: E402
 
 from sklearn_lstmae import (  # noqa: E402
@@ -45,6 +47,15 @@ def median_seconds(function, repeats):
         function()
         times.append(time.perf_counter() - start)
     return statistics.median(times)
+
+
+def interleaved_medians(ours, plain, repeats):
+    """Median seconds of ``ours`` and ``plain``, run alternately."""
+    times = {ours: [], plain: []}
+    for _ in range(repeats):
+        for function in (plain, ours):
+            times[function].append(median_seconds(function, 1))
+    return statistics.median(times[ours]), statistics.median(times[plain])
 
 
 def gait_sequences(n_samples, seed=0):
@@ -80,16 +91,8 @@ def bench_fit(n_samples, epochs, repeats):
         LSTMAutoencoderTransformer(**NETWORK, epochs=epochs, batch_size=32).fit(X)
 
     plain(), estimator()  # first calls pay for graph tracing on both sides
-    times = {"plain": [], "ours": []}
-    for _ in range(repeats):
-        times["plain"].append(median_seconds(plain, 1))
-        times["ours"].append(median_seconds(estimator, 1))
-    report(
-        f"fit ({n_samples} seq, {epochs} epochs)",
-        statistics.median(times["ours"]),
-        statistics.median(times["plain"]),
-        1.05,
-    )
+    ours, theirs = interleaved_medians(estimator, plain, repeats)
+    report(f"fit ({n_samples} seq, {epochs} epochs)", ours, theirs, 1.05)
 
 
 def bench_bulk(n_samples, repeats):
@@ -219,34 +222,76 @@ def bench_training_throughput(n_samples, epochs):
             )
 
 
-def bench_default_fit(n_samples):
-    """A default fit (``epochs="auto"``): XLA as the estimator chooses, or off."""
+def bench_default_fit(n_samples, plain_steps, repeats):
+    """A default detector fit against ``plain_steps`` plain-Keras steps at batch 32.
+
+    The estimator gets the cycles in degrees and standardises them itself;
+    plain Keras gets them standardised. Both build and trace a fresh model
+    in every repeat, as a user's fit does.
+    """
     X, _, _ = make_gait_cycles(n_samples, random_state=0)
-    X_test, _, _ = make_gait_cycles(200, random_state=1)
-    print(f"\ndefault fit ({n_samples} gait cycles, epochs='auto', latent 8):")
-    seconds = {}
-    for label, routed in (("XLA", {}), ("no XLA", {"compile__jit_compile": False})):
-        estimator = LSTMAutoencoderTransformer(**NETWORK, random_state=0, **routed)
-        seconds[label] = median_seconds(lambda estimator=estimator: estimator.fit(X), 1)
-        rmse = np.sqrt(np.mean((estimator.reconstruct(X_test) - X_test) ** 2))
-        steps = int(estimator.model_.optimizer.iterations)
+    X_test, y_test, _ = make_gait_cycles(300, anomaly_fraction=0.3, random_state=1)
+    mean, std = X.mean(axis=(0, 1)), X.std(axis=(0, 1))
+    X_scaled = ((X - mean) / std).astype(np.float32)
+    steps_per_epoch = -(-n_samples // 32)
+    fits = {"plain": [], "ours": []}
+
+    def plain():
+        model, _ = plain_model()
+        epochs = plain_steps // steps_per_epoch
+        model.fit(X_scaled, X_scaled, epochs=epochs, batch_size=32, verbose=0)
+        fits["plain"].append(model)
+
+    def estimator():
+        fits["ours"].append(LSTMAnomalyDetector(**NETWORK).fit(X))
+
+    ours, theirs = interleaved_medians(estimator, plain, repeats)
+    report(
+        f"default fit ({n_samples} gait cycles) vs {plain_steps} steps",
+        ours,
+        theirs,
+        0.4,
+    )
+    detector = fits["ours"][-1]
+    plain_reconstruction = fits["plain"][-1].predict((X_test - mean) / std, verbose=0)
+    plain_errors = np.mean(
+        (plain_reconstruction * std + mean - X_test) ** 2, axis=(1, 2)
+    )
+    normal = y_test == 1
+    for label, errors, steps in (
+        (
+            "estimator",
+            detector.reconstruction_error(X_test),
+            detector.model_.optimizer.iterations,
+        ),
+        ("plain Keras", plain_errors, plain_steps),
+    ):
+        rmse = np.sqrt(errors[normal].mean())
+        auc = roc_auc_score(normal, -errors)
         print(
-            f"{label:>8}: {seconds[label]:6.1f} s for {steps} steps, "
-            f"test RMSE {rmse:.3f} deg",
+            f"  {label}: {int(steps)} steps, test RMSE {rmse:.3f} deg, "
+            f"ROC-AUC {auc:.3f}",
             flush=True,
         )
-    print(f"XLA / no XLA: {seconds['XLA'] / seconds['no XLA']:.2f}x")
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes")
+    parser.add_argument(
+        "--default-fit-only",
+        action="store_true",
+        help="only the default fit against 2,000 plain-Keras steps",
+    )
     parser.add_argument("--memory-child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.memory_child:
         memory_child(args.memory_child[0], int(args.memory_child[1]))
         return
     quick = args.quick
+    if args.default_fit_only:
+        bench_default_fit(n_samples=100, plain_steps=2000, repeats=1 if quick else 3)
+        return
     print(
         f"sklearn-lstmae speed, {time.strftime('%Y-%m-%d')}, {platform.machine()}, "
         f"{os.cpu_count()} CPUs, Python {platform.python_version()}, "
@@ -266,7 +311,7 @@ def main():
     bench_training_throughput(
         n_samples=256 if quick else 2000, epochs=1 if quick else 5
     )
-    bench_default_fit(n_samples=30)
+    bench_default_fit(n_samples=100, plain_steps=2000, repeats=1 if quick else 3)
 
 
 def _devices():
