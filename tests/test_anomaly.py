@@ -225,14 +225,19 @@ def test_ctrl_c_keeps_the_weights_reached_and_calibrates_on_them(gait):
     first_offset = detector.offset_
     for interrupted_fit in ("fit", "refit"):
         if interrupted_fit == "fit":
-            detector = LSTMAnomalyDetector(**params, callbacks=[_CtrlC(at_epoch=2)])
+            detector = LSTMAnomalyDetector(
+                **params, callbacks=[_CtrlC(at_epoch=2)], random_state=2
+            )
         else:
             detector.set_params(callbacks=[_CtrlC(at_epoch=2)], random_state=1)
         with pytest.warns(ConvergenceWarning, match="interrupted .* after 2 of 4"):
             detector.fit(X)
         assert len(detector.history_["loss"]) == 2
-        # The threshold belongs to the weights the detector holds.
+        # The threshold belongs to the weights the detector holds. Barely
+        # trained, a tiny network's threshold moves little between fits
+        # (1.5e-4 relative, seen on JAX), but any change of weights moves it
+        # by more than 1e-6.
         expected_offset = np.percentile(detector.score_samples(X), 10)
         assert detector.offset_ == pytest.approx(expected_offset, rel=1e-6)
-        assert detector.offset_ != pytest.approx(first_offset, rel=1e-3)
+        assert detector.offset_ != pytest.approx(first_offset, rel=1e-6)
         assert detector.predict(X).shape == (64,)
