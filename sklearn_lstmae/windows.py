@@ -1,0 +1,182 @@
+"""Sliding windows over a stream, and per-window values mapped back to points."""
+
+from numbers import Integral
+
+import numpy as np
+from sklearn.utils._param_validation import Interval, validate_params
+
+__all__ = ["n_windows", "sliding_windows", "windows_to_points"]
+
+_POSITIVE_INT = [Interval(Integral, 1, None, closed="left")]
+
+
+def n_windows(n_points, window_size, stride=1):
+    """Number of windows of ``window_size`` points, ``stride`` apart, in a stream.
+
+    Parameters
+    ----------
+    n_points : int
+        Length of the stream, at least ``window_size``.
+    window_size : int
+        Points per window.
+    stride : int, default=1
+        Points between the starts of consecutive windows.
+
+    Returns
+    -------
+    n_windows : int
+        ``(n_points - window_size) // stride + 1``.
+
+    Examples
+    --------
+    >>> from sklearn_lstmae.windows import n_windows
+    >>> n_windows(10, 4, stride=3)
+    3
+    """
+    if n_points < window_size:
+        raise ValueError(
+            f"A stream of {n_points} points is shorter than one window of "
+            f"window_size={window_size} points."
+        )
+    return (n_points - window_size) // stride + 1
+
+
+@validate_params(
+    {
+        "X": ["array-like"],
+        "window_size": _POSITIVE_INT,
+        "stride": _POSITIVE_INT,
+    },
+    prefer_skip_nested_validation=True,
+)
+def sliding_windows(X, window_size, stride=1):
+    """Windows of a stream as a read-only view, without copying it.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_points,) or (n_points, n_channels)
+        One stream; rows are time.
+    window_size : int
+        Points per window.
+    stride : int, default=1
+        Points between the starts of consecutive windows. With ``stride > 1``
+        the last ``(n_points - window_size) % stride`` points are in no
+        window; with ``stride > window_size`` windows leave gaps.
+
+    Returns
+    -------
+    windows : ndarray of shape (n_windows, window_size, n_channels)
+        Window ``i`` is ``X[i * stride : i * stride + window_size]``; a 1-D
+        stream has one channel. A read-only view of ``X`` when ``X`` is a
+        NumPy array: it holds no copy of the data.
+
+    See Also
+    --------
+    windows_to_points : Map per-window values back to the points.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_lstmae.windows import sliding_windows
+    >>> windows = sliding_windows(np.arange(6.0), window_size=3, stride=2)
+    >>> windows.shape
+    (2, 3, 1)
+    >>> windows[:, :, 0]
+    array([[0., 1., 2.],
+           [2., 3., 4.]])
+    """
+    stream = np.asarray(X)
+    if stream.ndim not in (1, 2):
+        raise ValueError(
+            "A stream must be 1-D (n_points,) or 2-D (n_points, n_channels); "
+            f"got an array of shape {stream.shape}."
+        )
+    n_windows(len(stream), window_size, stride)
+    if stream.ndim == 1:
+        stream = stream[:, np.newaxis]
+    # (n_points - window_size + 1, n_channels, window_size), channels before time.
+    every_window = np.lib.stride_tricks.sliding_window_view(stream, window_size, axis=0)
+    return every_window[::stride].transpose(0, 2, 1)
+
+
+@validate_params(
+    {
+        "values": ["array-like"],
+        "n_points": _POSITIVE_INT,
+        "window_size": _POSITIVE_INT,
+        "stride": _POSITIVE_INT,
+    },
+    prefer_skip_nested_validation=True,
+)
+def windows_to_points(values, n_points, window_size, stride=1):
+    """Average per-window values over the windows that cover each point.
+
+    Parameters
+    ----------
+    values : array-like of shape (n_windows,), (n_windows, window_size) or \
+            (n_windows, window_size, n_channels)
+        One value per window, which counts for each of its points; or one
+        value per step of each window (e.g. a per-step reconstruction
+        error), which counts for that step's point only; optionally per
+        channel. Windows as :func:`sliding_windows` cuts them.
+    n_points : int
+        Length of the stream the windows came from.
+    window_size : int
+        Points per window.
+    stride : int, default=1
+        Points between the starts of consecutive windows.
+
+    Returns
+    -------
+    point_values : ndarray of shape (n_points,) or (n_points, n_channels)
+        The mean of the values that cover each point. Points near the ends
+        are covered by fewer windows and average fewer values. A point in
+        no window gets NaN: with ``stride > 1`` the points after the last
+        window, with ``stride > window_size`` also those between windows.
+
+    See Also
+    --------
+    sliding_windows : Cut the windows.
+
+    Examples
+    --------
+    >>> from sklearn_lstmae.windows import windows_to_points
+    >>> windows_to_points([1.0, 3.0], n_points=4, window_size=3)
+    array([1., 2., 2., 3.])
+    """
+    values = np.asarray(values, dtype=np.float64)
+    expected = n_windows(n_points, window_size, stride)
+    per_window = values.ndim == 1
+    if len(values) != expected or (
+        not per_window and (values.ndim > 3 or values.shape[1] != window_size)
+    ):
+        raise ValueError(
+            f"values must have shape ({expected},), ({expected}, {window_size}) or "
+            f"({expected}, {window_size}, n_channels): {expected} windows of "
+            f"{window_size} points, {stride} apart, in {n_points} points; got "
+            f"shape {values.shape}."
+        )
+    if per_window:
+        values = np.broadcast_to(values[:, np.newaxis], (expected, window_size))
+    sums = np.zeros((n_points, *values.shape[2:]))
+    counts = np.zeros(n_points)
+    _add_windows(sums, counts, values, first_point=0, stride=stride)
+    with np.errstate(invalid="ignore"):
+        return sums / counts.reshape(-1, *([1] * (sums.ndim - 1)))
+
+
+def _add_windows(sums, counts, values, *, first_point, stride):
+    """Add per-step window values into per-point ``sums`` and ``counts``, in place.
+
+    ``values`` has shape ``(n_windows, window_size, ...)``; its first window
+    starts at point ``first_point`` of the stream. Adding a long stream's
+    windows chunk by chunk this way needs no more memory than one chunk.
+    """
+    n_chunk_windows, window_size = values.shape[:2]
+    span = stride * (n_chunk_windows - 1) + 1
+    for step in range(window_size):
+        # Step `step` of window i is point first_point + step + i * stride:
+        # within one step no two windows share a point, so += is safe.
+        points = slice(first_point + step, first_point + step + span, stride)
+        sums[points] += values[:, step]
+        counts[points] += 1
