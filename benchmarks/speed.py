@@ -261,7 +261,7 @@ def bench_default_fit(n_samples, plain_steps, repeats):
     for label, errors, steps in (
         (
             "estimator",
-            detector.reconstruction_error(X_test),
+            np.mean((detector.reconstruct(X_test) - X_test) ** 2, axis=(1, 2)),
             detector.model_.optimizer.iterations,
         ),
         ("plain Keras", plain_errors, plain_steps),

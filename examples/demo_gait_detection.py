@@ -5,7 +5,9 @@ Detecting abnormal gait cycles, against PCA and IsolationForest
 The main job of the package in one run: an :class:`~sklearn_lstmae.LSTMAnomalyDetector`
 with its default network and training learns normal hip and knee flexion
 curves from :func:`~sklearn_lstmae.make_gait_cycles`, then scores new cycles,
-30 % of which have a stiff knee, a crouch gait or a sensor artefact. Beside it,
+30 % of which have a stiff knee, a crouch gait, a sensor artefact or a sensor
+with a low gain (which PCA barely sees: the shrunken cycle lies close to the
+normal ones' linear span). Beside it,
 trained on the same cycles in the same run, the two baselines a sceptical user
 runs first: PCA's reconstruction error (8 components, the detector's latent
 size) and an IsolationForest. It prints the ROC-AUC per pathology, the share of
@@ -37,7 +39,9 @@ from sklearn_lstmae.plotting import (
 FIGURES_DIR = os.environ.get("LSTMAE_FIGURES_DIR", "figures")
 
 X_train, _, _ = make_gait_cycles(300, random_state=0)
-X_test, y_test, kinds = make_gait_cycles(300, anomaly_fraction=0.3, random_state=1)
+X_test, y_test, kinds = make_gait_cycles(
+    300, anomaly_fraction=0.3, anomaly_kinds=ANOMALY_KINDS, random_state=1
+)
 percent = np.linspace(0, 100, X_test.shape[1])
 
 

@@ -110,10 +110,9 @@ save_figure(display.figure_, "score_histogram")
 # Explaining the anomalies
 # ------------------------
 # ``reconstruction_error(X, reduce=None)`` keeps one squared error per time
-# step and joint. Its mean over each phase and over each joint says where a
-# cycle is abnormal. The LSTM estimator is the last step of the pipeline and
-# sees standardised cycles, so an error of 1 is one normal standard deviation
-# (of that joint at that point of the cycle), squared.
+# step and joint, divided by its typical size at that step and joint on the
+# calibration cycles: an error of 1 is as large as usual there. Its mean over
+# each phase and over each joint says where a cycle is abnormal.
 scaler, lstm = detector[:-1], detector[-1]
 errors = lstm.reconstruction_error(scaler.transform(X_test_2d), reduce=None)
 in_stance = (percent >= STANCE[0]) & (percent < STANCE[1])

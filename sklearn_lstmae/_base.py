@@ -421,14 +421,20 @@ class BaseLSTMAutoencoder(BaseWrapper):
                 "reduce must be one of 'sample', 'timestep', 'channel' or None; "
                 f"got {reduce!r}."
             )
-        return self._squared_errors(self._check_and_fold(X), _REDUCE_AXES[reduce])
+        return self._squared_errors(
+            self._check_and_fold(X), _REDUCE_AXES[reduce], scale=self._error_scale()
+        )
 
-    def _squared_errors(self, sequences, axes=(1, 2)):
+    def _error_scale(self):
+        """What each squared error is divided by before it is averaged."""
+        return 1.0
+
+    def _squared_errors(self, sequences, axes=(1, 2), scale=1.0):
         def squared_error(chunk, reconstruction):
             # float64 (the channel statistics are), as scikit-learn's outlier
             # contract expects of scores.
             residual = self._to_user_units(chunk, reconstruction) - chunk
-            return np.square(residual).mean(axis=axes)
+            return (np.square(residual) / scale).mean(axis=axes)
 
         return self._predict_chunks(self.model_, sequences, squared_error)
 

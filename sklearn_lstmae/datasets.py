@@ -21,7 +21,9 @@ STANCE = (0.0, 60.0)
 #: Swing phase, in percent of the gait cycle (toe off to next heel strike).
 SWING = (60.0, 100.0)
 #: Valid values of ``anomaly_kinds``.
-ANOMALY_KINDS = ("stiff_knee", "crouch", "artefact")
+ANOMALY_KINDS = ("stiff_knee", "crouch", "artefact", "low_gain")
+#: The kinds ``make_gait_cycles`` injects unless told otherwise.
+DEFAULT_ANOMALY_KINDS = ("stiff_knee", "crouch", "artefact")
 #: Channel order of the last axis of ``X``.
 CHANNELS = ("hip_flexion", "knee_flexion")
 
@@ -61,6 +63,9 @@ _CLIP_SD = 2.5
 # Smooth injection windows (lo, hi, ramp) in percent of the cycle.
 _STIFF_KNEE_WINDOW = (50.0, 100.0, 10.0)  # plateau on 60-90 %, pre-swing+swing
 _CROUCH_WINDOW = (-12.0, 62.0, 12.0)  # plateau on 0-50 %, wraps into late swing
+
+# A low-gain recording keeps this share of each channel's excursion.
+_LOW_GAIN = (0.7, 0.85)
 
 # A dropout over a near-zero stretch of signal would be indistinguishable from
 # a normal cycle, so dropouts are only placed where the angle is this large.
@@ -124,6 +129,13 @@ def _crouch(cycle, phase, rng):
     window = _plateau(phase, *_CROUCH_WINDOW)
     cycle[:, 1] += extra * window
     cycle[:, 0] += 0.25 * extra * window
+
+
+def _low_gain(cycle, rng):
+    # The recording, noise included, shrinks about its mean: same shape, smaller.
+    gain = rng.uniform(*_LOW_GAIN)
+    mean = cycle.mean(axis=0)
+    cycle[:] = mean + gain * (cycle - mean)
 
 
 def _artefact(cycle, rng):
@@ -196,7 +208,7 @@ def make_gait_cycles(
     *,
     n_timesteps=51,
     anomaly_fraction=0.0,
-    anomaly_kinds=ANOMALY_KINDS,
+    anomaly_kinds=DEFAULT_ANOMALY_KINDS,
     noise=1.0,
     random_state=None,
 ):
@@ -223,8 +235,9 @@ def make_gait_cycles(
 
     anomaly_kinds : str or sequence of str, \
             default=("stiff_knee", "crouch", "artefact")
-        Kinds of anomaly to inject; any of ``"stiff_knee"``, ``"crouch"`` and
-        ``"artefact"``, without duplicates. See Notes.
+        Kinds of anomaly to inject; any of ``ANOMALY_KINDS``:
+        ``"stiff_knee"``, ``"crouch"``, ``"artefact"`` and ``"low_gain"``,
+        without duplicates. See Notes.
 
     noise : float, default=1.0
         Standard deviation, in degrees, of the white noise added to every
@@ -283,6 +296,12 @@ def make_gait_cycles(
       flexed by more than ~20 deg through stance (stance mean about 30-40 deg
       instead of 7-18); the hip gets a quarter of that extra flexion on the
       same window. The swing knee peak (60-80 %) is unchanged.
+    - ``"low_gain"``: after the noise, both channels of the recording are
+      scaled about their cycle mean by 0.70-0.85, as by a miscalibrated or
+      slipping sensor. Not in the default kinds. The scaled cycle, noise
+      included, is *easier* to reconstruct than a normal one (less noise,
+      a shape a linear model spans), so a reconstruction error alone ranks
+      it as normal: PCA's ROC-AUC is near or below 0.5 on it.
     - ``"artefact"``: after the noise is added, one channel chosen at random
       gets, with equal probability, either a spike (1 or 2 consecutive samples
       shifted by +-25-40 deg) anywhere in the cycle, or a dropout (a run of 3
@@ -317,8 +336,10 @@ def make_gait_cycles(
     for i in np.flatnonzero(kinds == "crouch"):
         _crouch(X[i], phase[i], rng)
     X += noise * rng.standard_normal(X.shape)
-    # Artefacts corrupt the recorded signal, so they come after the noise.
+    # Artefacts and a low gain corrupt the recorded signal: after the noise.
     for i in np.flatnonzero(kinds == "artefact"):
         _artefact(X[i], rng)
+    for i in np.flatnonzero(kinds == "low_gain"):
+        _low_gain(X[i], rng)
     y = np.where(kinds == "normal", 1, -1)
     return X, y, kinds

@@ -222,13 +222,19 @@ def _is_number(value):
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-def _is_finite_vector(value):
-    return (
-        isinstance(value, np.ndarray)
-        and value.dtype == np.float64
-        and value.ndim == 1
-        and bool(np.isfinite(value).all())
-    )
+def _is_finite_array(ndim, positive=False):
+    """A check that a value is a float64 array of ``ndim`` finite values."""
+
+    def is_kind(value):
+        return (
+            isinstance(value, np.ndarray)
+            and value.dtype == np.float64
+            and value.ndim == ndim
+            and bool(np.isfinite(value).all())
+            and (not positive or bool((value > 0).all()))
+        )
+
+    return is_kind
 
 
 def _is_history(value):
@@ -255,8 +261,8 @@ _COMMON_FITTED = {
     "n_features_in_": (_is_count, "a positive int"),
     "n_timesteps_": (_is_count, "a positive int"),
     "n_channels_": (_is_count, "a positive int"),
-    "channel_mean_": (_is_finite_vector, "a 1-D float64 array of finite values"),
-    "channel_scale_": (_is_finite_vector, "a 1-D float64 array of finite values"),
+    "channel_mean_": (_is_finite_array(1), "a 1-D float64 array of finite values"),
+    "channel_scale_": (_is_finite_array(1), "a 1-D float64 array of finite values"),
     "history_": (_is_history, "a dict of str to lists of numbers"),
     "_input_ndim": (lambda value: value in (2, 3) and _is_count(value), "2 or 3"),
 }
@@ -267,6 +273,10 @@ _FITTED_KINDS = {
         "offset_": (
             lambda value: _is_number(value) and np.isfinite(value),
             "a finite number",
+        ),
+        "error_scale_": (
+            _is_finite_array(2, positive=True),
+            "a 2-D float64 array of finite positive values",
         ),
     },
 }
@@ -306,6 +316,11 @@ def _check_fitted_shapes(fitted):
         sizes["feature_names_in_"] = (
             len(fitted["feature_names_in_"]),
             fitted["n_features_in_"],
+        )
+    if "error_scale_" in fitted:
+        sizes["error_scale_"] = (
+            fitted["error_scale_"].shape,
+            (n_timesteps, n_channels),
         )
     for name, (size, expected) in sizes.items():
         if size != expected:

@@ -411,8 +411,9 @@ class ErrorHeatmapDisplay:
         X : array-like of shape (n_samples, n_timesteps * n_channels) or \
                 (n_samples, n_timesteps, n_channels)
             Sequences; pass ``X[[i]]`` to explain sequence ``i`` alone. Errors
-            are in the units the LSTM estimator sees (after a pipeline's
-            scaling).
+            are the estimator's ``reconstruction_error``, in the units it sees
+            (after a pipeline's scaling); a detector's are normalised by its
+            ``error_scale_``.
         time : array-like of shape (n_timesteps,), default=None
             Evenly spaced x values of the time steps.
         channel_names : list of str, default=None

@@ -3,6 +3,7 @@ import pytest
 
 from sklearn_lstmae.datasets import (
     ANOMALY_KINDS,
+    DEFAULT_ANOMALY_KINDS,
     STANCE,
     SWING,
     make_gait_cycles,
@@ -48,6 +49,10 @@ def test_shapes_and_dtypes():
 def test_labels_match_kinds():
     _, y, kinds = make_gait_cycles(60, anomaly_fraction=0.4, random_state=1)
     assert set(y.tolist()) == {-1, 1}
+    assert set(kinds.tolist()) == {"normal", *DEFAULT_ANOMALY_KINDS}
+    _, _, kinds = make_gait_cycles(
+        60, anomaly_fraction=0.4, anomaly_kinds=ANOMALY_KINDS, random_state=1
+    )
     assert set(kinds.tolist()) == {"normal", *ANOMALY_KINDS}
     np.testing.assert_array_equal(y == 1, kinds == "normal")
 
@@ -55,11 +60,21 @@ def test_labels_match_kinds():
 @pytest.mark.parametrize(
     "n_samples, fraction, anomaly_kinds, expected",
     [
-        (100, 0.1, ANOMALY_KINDS, {"stiff_knee": 4, "crouch": 3, "artefact": 3}),
-        (10, 0.25, ANOMALY_KINDS, {"stiff_knee": 1, "crouch": 1, "artefact": 1}),
+        (
+            100,
+            0.1,
+            DEFAULT_ANOMALY_KINDS,
+            {"stiff_knee": 4, "crouch": 3, "artefact": 3},
+        ),
+        (
+            10,
+            0.25,
+            DEFAULT_ANOMALY_KINDS,
+            {"stiff_knee": 1, "crouch": 1, "artefact": 1},
+        ),
         (200, 0.05, ("crouch",), {"crouch": 10}),
         (50, 0.2, ("artefact", "crouch"), {"artefact": 5, "crouch": 5}),
-        (7, 0.0, ANOMALY_KINDS, {}),
+        (7, 0.0, DEFAULT_ANOMALY_KINDS, {}),
     ],
 )
 def test_anomaly_count_and_split(n_samples, fraction, anomaly_kinds, expected):
@@ -223,6 +238,23 @@ def test_artefact_stands_out_of_default_noise():
     # Artefacts in the first or last 6 samples are out of the filter's reach.
     assert hit.any(axis=1).mean() > 0.8
     assert not (hit.all(axis=1)).any()
+
+
+def test_low_gain_shrinks_the_recording_about_its_mean():
+    kwargs = dict(anomaly_fraction=0.5, anomaly_kinds="low_gain", random_state=0)
+    X, _, kinds = make_gait_cycles(100, **kwargs)
+    recorded = X[kinds == "low_gain"]
+    mean = recorded.mean(axis=1, keepdims=True)
+    excursion = np.ptp(recorded, axis=1)
+    normal_excursion = np.ptp(X[kinds == "normal"], axis=1)
+    # Noise widens every range a little, so the ratio is not the gain itself.
+    ratio = excursion.mean(axis=0) / normal_excursion.mean(axis=0)
+    assert np.all((ratio > 0.7) & (ratio < 0.85))
+    # Same shape: each low-gain cycle correlates with the mean normal curve.
+    template = X[kinds == "normal"].mean(axis=0)
+    for cycle in recorded - mean:
+        for channel in (HIP, KNEE):
+            assert np.corrcoef(cycle[:, channel], template[:, channel])[0, 1] > 0.9
 
 
 @pytest.mark.parametrize(

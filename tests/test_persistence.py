@@ -80,6 +80,7 @@ def test_safe_save_and_load(tmp_path, Estimator, layout):
         assert restored.inverse_transform(latent).shape == data.shape
     else:
         assert restored.offset_ == estimator.offset_
+        np.testing.assert_array_equal(restored.error_scale_, estimator.error_scale_)
         np.testing.assert_array_equal(restored.predict(data), estimator.predict(data))
 
 
@@ -193,6 +194,18 @@ def saved_detector(tmp_path_factory):
         ("fitted", "n_channels_", True, "'n_channels_' must be a positive int"),
         ("fitted", "channel_mean_", [0.0, 0.0], "'channel_mean_' must be a 1-D"),
         ("fitted", "n_channels_", 3, "'n_features_in_' has size 102"),
+        (
+            "fitted",
+            "error_scale_",
+            {"__ndarray__": [[1.0, -1.0]] * 51, "dtype": "<f8"},
+            "'error_scale_' must be a 2-D float64 array of finite positive",
+        ),
+        (
+            "fitted",
+            "error_scale_",
+            {"__ndarray__": [[1.0, 1.0]] * 50, "dtype": "<f8"},
+            r"'error_scale_' has size \(50, 2\)",
+        ),
         (
             "fitted",
             "feature_names_in_",

@@ -40,7 +40,7 @@ def test_auto_stops_on_the_held_out_loss_and_restores_the_best_weights(noise):
     # so the held-out loss in the network's standardised units is the error
     # divided by the squared channel scale.
     tail = noise[60:]
-    held_out_loss = detector.reconstruction_error(tail).mean() / (
+    held_out_loss = ((detector.reconstruct(tail) - tail) ** 2).mean() / (
         detector.channel_scale_[0] ** 2
     )
     assert held_out_loss == pytest.approx(min(val_loss), rel=1e-4)
