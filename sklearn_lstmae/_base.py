@@ -20,7 +20,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
 from . import _backend
-from ._schedule import AutoSchedule, auto_epochs
+from ._schedule import AUTO_STEPS, AutoSchedule, auto_epochs
 from ._validation import (
     NETWORK_CONSTRAINTS,
     check_network_params,
@@ -65,6 +65,9 @@ class BaseLSTMAutoencoder(BaseWrapper):
         "random_state": ["random_state"],
         "warm_start": ["boolean"],
     }
+
+    # How many optimizer steps epochs="auto" trains for at most.
+    _auto_steps = AUTO_STEPS
 
     # SciKeras routes these prefixes; ``model__`` is not among them because
     # the network's parameters are named parameters of the estimator.
@@ -164,7 +167,9 @@ class BaseLSTMAutoencoder(BaseWrapper):
             validation_data = (self._to_network(held_out),) * 2
         schedule = None
         if epochs == "auto":
-            epochs, repeats = auto_epochs(len(training), self.batch_size)
+            epochs, repeats = auto_epochs(
+                len(training), self.batch_size, self._auto_steps
+            )
             if repeats > 1:
                 training = np.tile(training, (repeats, 1, 1))
             schedule = AutoSchedule(epochs, "loss" if held_out is None else "val_loss")

@@ -11,8 +11,8 @@ import numpy as np
 
 __all__ = ["AUTO_STEPS", "AutoSchedule", "auto_epochs"]
 
-# epochs="auto" trains for at most this many optimizer steps, whatever the
-# data size.
+# epochs="auto" trains the detector for at most this many optimizer steps,
+# whatever the data size; the transformer sets its own budget.
 AUTO_STEPS = 800
 # A small training set is repeated within an epoch up to this many steps:
 # Keras's fixed cost per epoch would dominate 1-step epochs, and the schedule
@@ -27,11 +27,11 @@ _TOLERANCE = 0.01
 _PATIENCE = 4
 
 
-def auto_epochs(n_training, batch_size):
+def auto_epochs(n_training, batch_size, n_steps=AUTO_STEPS):
     """Epochs, and how often each repeats the training data, for ``"auto"``."""
     repeats = math.ceil(_MIN_STEPS_PER_EPOCH * batch_size / n_training)
     steps_per_epoch = math.ceil(n_training * repeats / batch_size)
-    return math.ceil(AUTO_STEPS / steps_per_epoch), repeats
+    return math.ceil(n_steps / steps_per_epoch), repeats
 
 
 class AutoSchedule(keras.callbacks.Callback):

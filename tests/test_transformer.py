@@ -312,7 +312,7 @@ def test_defaults_train_a_small_set_far_better_than_the_obvious_way():
     # size 8. Measured test RMSE: 18.2 deg in raw degrees for 100 epochs,
     # 3.55 deg standardised (100 epochs of 30 cycles are 100 steps), 1.40 deg
     # with the 2,040 steps that epochs="auto" once meant; PCA(8): 1.08 deg.
-    # epochs="auto" now trains 816 steps from a higher rate.
+    # epochs="auto" now trains 1,224 steps from a higher rate.
     X_train, _, _ = make_gait_cycles(30, random_state=0)
     X_test, _, _ = make_gait_cycles(200, random_state=1)
 
