@@ -328,6 +328,10 @@ class ErrorHeatmapDisplay:
         Row labels (``None``: "channel 0", ...).
     n_sequences : int, default=1
         How many sequences ``errors`` averages, for the title.
+    normalized : bool, default=False
+        Whether ``errors`` are a detector's normalised errors (squared errors
+        divided by their typical size at each step and channel), for the
+        labels.
 
     Attributes
     ----------
@@ -352,11 +356,14 @@ class ErrorHeatmapDisplay:
     (2, 51)
     """
 
-    def __init__(self, errors, *, time=None, channel_names=None, n_sequences=1):
+    def __init__(
+        self, errors, *, time=None, channel_names=None, n_sequences=1, normalized=False
+    ):
         self.errors = np.asarray(errors)
         self.time = time
         self.channel_names = channel_names
         self.n_sequences = n_sequences
+        self.normalized = normalized
 
     def plot(self, ax=None, *, xlabel="time step", cmap="viridis", colorbar=True):
         """Draw the heatmap.
@@ -392,10 +399,13 @@ class ErrorHeatmapDisplay:
         )
         ax.set_yticks(range(n_channels), _channel_names(self.channel_names, n_channels))
         title = "squared reconstruction error"
+        if self.normalized:
+            title = f"normalised {title}"
         if self.n_sequences > 1:
             title += f" (mean of {self.n_sequences} sequences)"
         ax.set(xlabel=xlabel, title=title)
-        self.colorbar_ = _add_colorbar(self, colorbar, "squared error")
+        label = "squared error / typical" if self.normalized else "squared error"
+        self.colorbar_ = _add_colorbar(self, colorbar, label)
         return self
 
     @classmethod
@@ -436,6 +446,7 @@ class ErrorHeatmapDisplay:
             time=time,
             channel_names=channel_names,
             n_sequences=len(errors),
+            normalized=getattr(final, "normalize_errors", False),
         )
         return display.plot(ax=ax, **plot_kwargs)
 

@@ -194,10 +194,10 @@ def test_error_heatmap_shows_mean_error_per_step_and_channel(detector, data):
     ticks = [label.get_text() for label in display.ax_.get_yticklabels()]
     assert ticks == CHANNELS
     assert display.ax_.get_xlabel() == "cycle (%)"
-    assert (
-        display.ax_.get_title() == "squared reconstruction error (mean of 5 sequences)"
+    assert display.ax_.get_title() == (
+        "normalised squared reconstruction error (mean of 5 sequences)"
     )
-    assert display.colorbar_.ax.get_ylabel() == "squared error"
+    assert display.colorbar_.ax.get_ylabel() == "squared error / typical"
     assert display.ax_.get_xlim() == pytest.approx((-1.0, 101.0))
 
 
@@ -208,7 +208,16 @@ def test_error_heatmap_uses_the_given_axes_and_can_skip_the_colorbar(detector, d
     )
     assert display.ax_ is ax and display.figure_ is figure
     assert display.colorbar_ is None and len(figure.axes) == 1
-    assert display.ax_.get_title() == "squared reconstruction error"
+    assert display.ax_.get_title() == "normalised squared reconstruction error"
+
+
+def test_error_heatmap_of_plain_errors_says_so(data):
+    detector = LSTMAnomalyDetector(**TINY, normalize_errors=False, random_state=0)
+    display = ErrorHeatmapDisplay.from_estimator(detector.fit(data[0]), data[1][:2])
+    assert (
+        display.ax_.get_title() == "squared reconstruction error (mean of 2 sequences)"
+    )
+    assert display.colorbar_.ax.get_ylabel() == "squared error"
 
 
 # -- ScoreHistogramDisplay -------------------------------------------------------
