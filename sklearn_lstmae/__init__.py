@@ -9,6 +9,7 @@ from .anomaly import LSTMAnomalyDetector  # noqa: E402
 from .autoencoder import LSTMAutoencoder  # noqa: E402
 from .datasets import make_gait_cycles  # noqa: E402
 from .layers import AttentionLayer  # noqa: E402
+from .stream import SlidingWindowDetector  # noqa: E402
 from .transformer import LSTMAutoencoderTransformer  # noqa: E402
 
 __all__ = [
@@ -16,6 +17,7 @@ __all__ = [
     "LSTMAnomalyDetector",
     "LSTMAutoencoder",
     "LSTMAutoencoderTransformer",
+    "SlidingWindowDetector",
     "make_gait_cycles",
 ]
 __version__ = "0.1.0.dev0"

@@ -278,19 +278,11 @@ class LSTMAnomalyDetector(OutlierMixin, BaseLSTMAutoencoder):
         if self.normalize_errors:
             self.error_scale_ = _error_scale(squared_errors)
         errors = (squared_errors / self.error_scale_).mean(axis=(1, 2))
-        self.offset_ = self._offset(-errors)
+        self.offset_ = error_offset(-errors, self.contamination)
 
     def _error_scale(self):
         check_is_fitted(self, "error_scale_")
         return self.error_scale_
-
-    def _offset(self, scores):
-        if self.contamination != "auto":
-            return float(np.percentile(scores, 100.0 * self.contamination))
-        log_errors = np.log(np.maximum(-scores, np.finfo(np.float32).tiny))
-        median = np.median(log_errors)
-        spread = _MAD_TO_STD * np.median(np.abs(log_errors - median))
-        return -float(np.exp(median + _AUTO_ROBUST_Z * spread))
 
     @property
     def threshold_(self):
@@ -370,6 +362,21 @@ class LSTMAnomalyDetector(OutlierMixin, BaseLSTMAutoencoder):
             +1 where ``decision_function(X) >= 0``, else -1.
         """
         return np.where(self.decision_function(X) < 0, -1, 1)
+
+
+def error_offset(scores, contamination):
+    """``offset_`` for calibration ``scores``, minus positive errors.
+
+    A float ``contamination`` is the share of ``scores`` below the offset;
+    ``"auto"`` is the robust rule on the log errors (see the Notes of
+    :class:`LSTMAnomalyDetector`).
+    """
+    if contamination != "auto":
+        return float(np.percentile(scores, 100.0 * contamination))
+    log_errors = np.log(np.maximum(-scores, np.finfo(np.float32).tiny))
+    median = np.median(log_errors)
+    spread = _MAD_TO_STD * np.median(np.abs(log_errors - median))
+    return -float(np.exp(median + _AUTO_ROBUST_Z * spread))
 
 
 def _error_scale(squared_errors):

@@ -1,9 +1,10 @@
-"""Synthetic gait-cycle data set with labelled pathological cycles.
+"""Synthetic data sets with labelled anomalies.
 
-The generator produces sagittal-plane hip and knee joint angles over one gait
-cycle, i.e. the kind of short multivariate time series an LSTM autoencoder is
-meant to model, together with outlier labels that follow the scikit-learn
-convention (``+1`` inlier, ``-1`` outlier).
+``make_gait_cycles`` produces sagittal-plane hip and knee joint angles over one
+gait cycle, i.e. the kind of short multivariate time series an LSTM
+autoencoder is meant to model; ``make_sensor_stream`` one long multichannel
+stream for :class:`~sklearn_lstmae.SlidingWindowDetector`. Outlier labels
+follow the scikit-learn convention (``+1`` inlier, ``-1`` outlier).
 """
 
 from math import floor
@@ -14,7 +15,7 @@ from scipy.interpolate import CubicSpline
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, validate_params
 
-__all__ = ["make_gait_cycles"]
+__all__ = ["make_gait_cycles", "make_sensor_stream"]
 
 #: Stance phase, in percent of the gait cycle (heel strike to toe off).
 STANCE = (0.0, 60.0)
@@ -24,6 +25,8 @@ SWING = (60.0, 100.0)
 ANOMALY_KINDS = ("stiff_knee", "crouch", "artefact", "low_gain")
 #: The kinds ``make_gait_cycles`` injects unless told otherwise.
 DEFAULT_ANOMALY_KINDS = ("stiff_knee", "crouch", "artefact")
+#: Valid values of ``make_sensor_stream``'s ``anomaly_kinds``.
+STREAM_ANOMALY_KINDS = ("spike", "level_shift", "rhythm")
 #: Channel order of the last axis of ``X``.
 CHANNELS = ("hip_flexion", "knee_flexion")
 
@@ -66,6 +69,20 @@ _CROUCH_WINDOW = (-12.0, 62.0, 12.0)  # plateau on 0-50 %, wraps into late swing
 
 # A low-gain recording keeps this share of each channel's excursion.
 _LOW_GAIN = (0.7, 0.85)
+
+# make_sensor_stream: points per cycle of the base rhythm, how far the tempo
+# drifts (a fraction of it) and over how many points; the second harmonic's
+# weight range.
+_STREAM_PERIOD = 50
+_TEMPO_DRIFT = (0.05, 2000)
+_HARMONIC_WEIGHT = (0.2, 0.5)
+# Anomalies: spike heights and level shifts in multiples of the base rhythm's
+# amplitude, spans of shifts and rhythm changes in periods, and how much
+# faster a changed rhythm runs.
+_SPIKE_HEIGHT = (2.0, 3.0)
+_LEVEL_SHIFT = (0.4, 0.8)
+_SPAN_PERIODS = (1.0, 3.0)
+_RHYTHM_SPEED_UP = (1.25, 1.5)
 
 # A dropout over a near-zero stretch of signal would be indistinguishable from
 # a normal cycle, so dropouts are only placed where the angle is this large.
@@ -174,15 +191,15 @@ def _assign_kinds(n_samples, anomaly_fraction, anomaly_kinds, rng):
     return np.asarray(kinds, dtype=str)[rng.permutation(n_samples)]
 
 
-def _check_kinds(anomaly_kinds):
+def _check_kinds(anomaly_kinds, valid_kinds=ANOMALY_KINDS):
     if isinstance(anomaly_kinds, str):
         anomaly_kinds = (anomaly_kinds,)
     anomaly_kinds = tuple(anomaly_kinds)
-    unknown = [k for k in anomaly_kinds if k not in ANOMALY_KINDS]
+    unknown = [k for k in anomaly_kinds if k not in valid_kinds]
     if unknown:
         raise ValueError(
             f"The 'anomaly_kinds' parameter contains unknown kind(s) {unknown!r}; "
-            f"valid kinds are {list(ANOMALY_KINDS)!r}."
+            f"valid kinds are {list(valid_kinds)!r}."
         )
     if len(set(anomaly_kinds)) != len(anomaly_kinds):
         raise ValueError(
@@ -343,3 +360,153 @@ def make_gait_cycles(
         _low_gain(X[i], rng)
     y = np.where(kinds == "normal", 1, -1)
     return X, y, kinds
+
+
+def _rhythm(n_points, speed, rng):
+    """Phase in radians of a base rhythm whose tempo drifts; ``speed`` per point."""
+    drift, drift_period = _TEMPO_DRIFT
+    time = np.arange(n_points)
+    tempo = 1.0 + drift * np.sin(2 * np.pi * time / drift_period + rng.uniform(0, 7))
+    return 2 * np.pi * np.cumsum(speed * tempo) / _STREAM_PERIOD
+
+
+def _spans(n_points, n_anomalies, rng):
+    """One (start, length) span per anomaly, each in its own stretch of the stream."""
+    stretch = n_points // n_anomalies
+    longest = int(_SPAN_PERIODS[1] * _STREAM_PERIOD)
+    if stretch < 2 * longest:
+        raise ValueError(
+            f"{n_anomalies} anomalies need at least {2 * longest * n_anomalies} "
+            f"points ({2 * longest} per anomaly); got n_points={n_points}."
+        )
+    spans = []
+    for i in range(n_anomalies):
+        length = int(rng.uniform(*_SPAN_PERIODS) * _STREAM_PERIOD)
+        start = i * stretch + rng.randint(longest // 2, stretch - longest)
+        spans.append((start, length))
+    return spans
+
+
+@validate_params(
+    {
+        "n_points": [Interval(Integral, 1, None, closed="left")],
+        "n_channels": [Interval(Integral, 1, None, closed="left")],
+        "n_anomalies": [Interval(Integral, 0, None, closed="left")],
+        "anomaly_kinds": [str, list, tuple],
+        "noise": [Interval(Real, 0, None, closed="left")],
+        "random_state": ["random_state"],
+    },
+    prefer_skip_nested_validation=True,
+)
+def make_sensor_stream(
+    n_points=10_000,
+    *,
+    n_channels=3,
+    n_anomalies=0,
+    anomaly_kinds=STREAM_ANOMALY_KINDS,
+    noise=0.1,
+    random_state=None,
+):
+    """Generate one long multichannel sensor stream with labelled anomalous spans.
+
+    Every channel follows one shared base rhythm of about 50 points per
+    cycle, whose tempo drifts slowly by up to 5 %: the fundamental plus a
+    second harmonic, each channel with phases and a weight of its own, as
+    the axes of an accelerometer on a walking person or the sensors of a
+    machine in a cycle. The channels' shapes do not depend on
+    ``random_state``: streams drawn with different seeds come from the same
+    machine (tempo, noise and anomalies differ). Anomalies replace stretches
+    of that behaviour.
+
+    Parameters
+    ----------
+    n_points : int, default=10_000
+        Length of the stream.
+
+    n_channels : int, default=3
+        Number of channels, at least 1.
+
+    n_anomalies : int, default=0
+        Number of anomalous spans, each in its own ``n_points // n_anomalies``
+        stretch of the stream, so that they never overlap; at least 300
+        points per anomaly.
+
+    anomaly_kinds : str or sequence of str, \
+            default=("spike", "level_shift", "rhythm")
+        Kinds of anomaly to inject, taken in turn; any of
+        ``STREAM_ANOMALY_KINDS``, without duplicates. See Notes.
+
+    noise : float, default=0.1
+        Standard deviation of the white noise added to every point of every
+        channel, in multiples of the fundamental's amplitude.
+
+    random_state : int, RandomState instance or None, default=None
+        Seed or generator for all random draws. Pass an int for reproducible
+        output.
+
+    Returns
+    -------
+    X : ndarray of shape (n_points, n_channels), dtype float64
+        The stream; rows are time.
+
+    y : ndarray of shape (n_points,), dtype int
+        ``+1`` for normal points and ``-1`` for points in an anomaly.
+
+    kinds : ndarray of shape (n_points,), dtype str
+        ``"normal"`` or the kind of the anomaly at each point.
+
+    Notes
+    -----
+    - ``"spike"``: 1 to 3 consecutive points of one channel jump by 3 to 5
+      times the fundamental's amplitude, up or down.
+    - ``"level_shift"``: one channel is offset by 1 to 1.5 amplitudes for 1
+      to 3 cycles.
+    - ``"rhythm"``: every channel runs 1.6 to 2 times faster for 1 to 3
+      cycles; the stream goes on from the phase reached, as a machine that
+      speeds up and back would.
+
+    Examples
+    --------
+    >>> from sklearn_lstmae.datasets import make_sensor_stream
+    >>> X, y, kinds = make_sensor_stream(3000, n_anomalies=3, random_state=0)
+    >>> X.shape
+    (3000, 3)
+    >>> sorted(set(kinds.tolist()))
+    ['level_shift', 'normal', 'rhythm', 'spike']
+    """
+    anomaly_kinds = _check_kinds(anomaly_kinds, STREAM_ANOMALY_KINDS)
+    if n_anomalies and not anomaly_kinds:
+        raise ValueError(
+            "The 'anomaly_kinds' parameter must name at least one kind when "
+            f"n_anomalies > 0; got anomaly_kinds={anomaly_kinds!r}."
+        )
+    rng = check_random_state(random_state)
+    spans = _spans(n_points, n_anomalies, rng) if n_anomalies else []
+    kinds = np.full(n_points, "normal", dtype=object)
+    for (start, length), kind in zip(
+        spans, np.resize(anomaly_kinds, len(spans)), strict=True
+    ):
+        if kind == "spike":
+            length = rng.randint(1, 4)
+        kinds[start : start + length] = kind
+    speed = np.where(kinds == "rhythm", rng.uniform(*_RHYTHM_SPEED_UP), 1.0)
+    phase = _rhythm(n_points, speed, rng)[:, np.newaxis]
+    # The channels' shapes are the same in every stream: one machine, many runs.
+    channel = np.arange(n_channels) / n_channels
+    weight = np.interp(channel, [0, 1], _HARMONIC_WEIGHT)
+    X = np.sin(phase + 2 * np.pi * channel) + weight * np.sin(
+        2 * phase - np.pi * channel
+    )
+    X += noise * rng.standard_normal(X.shape)
+    for kind, (low, high) in (("spike", _SPIKE_HEIGHT), ("level_shift", _LEVEL_SHIFT)):
+        _offset_spans(X, kinds == kind, (low, high), rng)
+    y = np.where(kinds == "normal", 1, -1)
+    return X, y, kinds.astype(str)
+
+
+def _offset_spans(X, in_span, size_range, rng):
+    """Offset one random channel by +-``size_range`` on each run of ``in_span``."""
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], in_span, [0]]).astype(int)))
+    for start, stop in zip(edges[::2], edges[1::2], strict=True):
+        channel = rng.randint(X.shape[1])
+        X[start:stop, channel] += rng.choice((-1.0, 1.0)) * rng.uniform(*size_range)

@@ -161,8 +161,7 @@ def windows_to_points(values, n_points, window_size, stride=1):
     sums = np.zeros((n_points, *values.shape[2:]))
     counts = np.zeros(n_points)
     _add_windows(sums, counts, values, first_point=0, stride=stride)
-    with np.errstate(invalid="ignore"):
-        return sums / counts.reshape(-1, *([1] * (sums.ndim - 1)))
+    return _mean_per_point(sums, counts)
 
 
 def _add_windows(sums, counts, values, *, first_point, stride):
@@ -180,3 +179,9 @@ def _add_windows(sums, counts, values, *, first_point, stride):
         points = slice(first_point + step, first_point + step + span, stride)
         sums[points] += values[:, step]
         counts[points] += 1
+
+
+def _mean_per_point(sums, counts):
+    """``sums / counts`` per point, in place in ``sums``; NaN where no window."""
+    with np.errstate(invalid="ignore"):
+        return np.divide(sums, counts.reshape(-1, *([1] * (sums.ndim - 1))), out=sums)

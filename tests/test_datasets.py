@@ -5,8 +5,10 @@ from sklearn_lstmae.datasets import (
     ANOMALY_KINDS,
     DEFAULT_ANOMALY_KINDS,
     STANCE,
+    STREAM_ANOMALY_KINDS,
     SWING,
     make_gait_cycles,
+    make_sensor_stream,
 )
 
 HIP, KNEE = 0, 1
@@ -281,3 +283,67 @@ def test_invalid_parameters_raise(kwargs, match):
 def test_no_kinds_is_fine_without_anomalies():
     _, y, _ = make_gait_cycles(5, anomaly_kinds=(), random_state=0)
     assert (y == 1).all()
+
+
+def _runs(mask):
+    """(start, stop) of each run of True in a 1-D mask."""
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], mask, [0]]).astype(int)))
+    return edges.reshape(-1, 2)
+
+
+def test_sensor_stream_labels_one_run_per_anomaly():
+    X, y, kinds = make_sensor_stream(6000, n_channels=2, n_anomalies=6, random_state=0)
+    assert X.shape == (6000, 2) and y.shape == kinds.shape == (6000,)
+    np.testing.assert_array_equal(y == -1, kinds != "normal")
+    runs = _runs(y == -1)
+    assert len(runs) == 6
+    assert [kinds[start] for start, _ in runs] == list(STREAM_ANOMALY_KINDS) * 2
+    lengths = {kinds[start]: stop - start for start, stop in runs}
+    assert 1 <= lengths["spike"] <= 3
+    assert 50 <= lengths["level_shift"] <= 150 and 50 <= lengths["rhythm"] <= 150
+
+
+@pytest.mark.parametrize("kind", ["spike", "level_shift"])
+def test_sensor_stream_jumps_exactly_at_the_labelled_edges(kind):
+    """Without noise the rhythm is smooth; a spike or a shift is a jump."""
+    X, y, _ = make_sensor_stream(
+        4000, n_anomalies=4, anomaly_kinds=kind, noise=0.0, random_state=5
+    )
+    # |second difference| at point t, largest over channels.
+    curvature = np.abs(np.diff(X, n=2, axis=0)).max(axis=1)
+    edges = _runs(y == -1).ravel()
+    near_edge = np.zeros(len(curvature), dtype=bool)
+    for edge in edges:
+        near_edge[max(edge - 2, 0) : edge + 1] = True
+    assert curvature[~near_edge].max() < 0.1
+    for edge in edges:
+        assert curvature[max(edge - 2, 0) : edge + 1].max() > 0.3
+
+
+def test_sensor_stream_channels_do_not_depend_on_the_seed():
+    first, _, _ = make_sensor_stream(2000, noise=0.0, random_state=0)
+    second, _, _ = make_sensor_stream(2000, noise=0.0, random_state=1)
+    # The same shapes at drifting tempi: the channels' spread and their
+    # correlations agree closely.
+    np.testing.assert_allclose(first.std(axis=0), second.std(axis=0), rtol=0.05)
+    np.testing.assert_allclose(np.corrcoef(first.T), np.corrcoef(second.T), atol=0.05)
+
+
+def test_sensor_stream_is_reproducible():
+    first = make_sensor_stream(1000, n_anomalies=1, random_state=3)
+    second = make_sensor_stream(1000, n_anomalies=1, random_state=3)
+    for a, b in zip(first, second, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"n_points": 1000, "n_anomalies": 5}, "at least 1500 points"),
+        ({"n_anomalies": 1, "anomaly_kinds": ["drift"]}, "unknown kind"),
+        ({"n_anomalies": 1, "anomaly_kinds": []}, "at least one kind"),
+    ],
+)
+def test_sensor_stream_invalid_parameters_raise(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        make_sensor_stream(**kwargs)

@@ -1,0 +1,447 @@
+"""Long streams: one anomaly score per time point from a detector of windows."""
+
+import math
+from numbers import Integral, Real
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import (
+    BaseEstimator,
+    MetaEstimatorMixin,
+    OutlierMixin,
+    _fit_context,
+    clone,
+)
+from sklearn.utils import get_tags
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from .anomaly import LSTMAnomalyDetector, error_offset
+from .windows import _add_windows, _mean_per_point, n_windows, sliding_windows
+
+__all__ = ["SlidingWindowDetector"]
+
+# Windows scored per call of the inner estimator: memory grows with this, not
+# with the stream (4096 windows of 64 x 3 float32 values are 3 MB).
+_CHUNK_WINDOWS = 4096
+# train_stride="auto" keeps at most about this many training windows
+# (benchmarks/README.md, "Streams"): more overlapping windows add near-copies
+# that the detector's 800-step budget cannot even visit once.
+_MAX_TRAINING_WINDOWS = 4096
+# The threshold is calibrated on the point scores of at most this many of the
+# last calibration points: scoring a whole day's training stream again would
+# cost more than training.
+_MAX_CALIBRATION_POINTS = 50_000
+
+
+def _inner_has(attribute):
+    """``available_if`` check on the fitted inner estimator, else the unfitted one."""
+
+    def check(self):
+        inner = getattr(self, "estimator_", None)
+        if inner is None:
+            inner = LSTMAnomalyDetector if self.estimator is None else self.estimator
+        return hasattr(inner, attribute)
+
+    return check
+
+
+class SlidingWindowDetector(OutlierMixin, MetaEstimatorMixin, BaseEstimator):
+    """Flag the time points of a long stream where windows of it look anomalous.
+
+    The samples of this outlier detector are **time points**. :meth:`fit` cuts
+    the stream into overlapping windows of ``window_size`` points and fits a
+    detector of sequences on them; scoring slides a window over the stream
+    and gives each point the mean of what the windows covering it say about
+    it. With an inner estimator that has ``reconstruction_error`` (the
+    default :class:`LSTMAnomalyDetector`), that is the point's **own**
+    reconstruction error in each window, so that an anomaly is located at the
+    points where it is rather than spread over every window that contains it.
+    Any other scikit-learn outlier detector scores the windows, flattened to
+    ``(n_windows, window_size * n_channels)``, and each point gets the mean
+    score of its windows. Signs are scikit-learn's, per point: higher
+    :meth:`score_samples` is more normal, :meth:`predict` is +1 or -1.
+
+    Parameters
+    ----------
+    estimator : estimator or None, default=None
+        The detector of windows, cloned in :meth:`fit`; it needs ``fit`` and
+        ``score_samples``. ``None`` means ``LSTMAnomalyDetector()``.
+    window_size : int >= 2
+        Points per window.
+    stride : int in [1, window_size], default=1
+        Points between the starts of the windows that are scored. 1 gives
+        every point ``window_size`` values to average; a larger stride costs
+        ``stride`` times less. A last window always ends at the last point.
+    train_stride : int >= 1 or "auto", default="auto"
+        Points between the starts of the training windows. ``"auto"``: the
+        smallest stride that gives at most 4096 training windows, so that a
+        stream of a million points does not train on a million near-copies
+        (see Notes).
+    point_score : {"auto", "step", "window"}, default="auto"
+        ``"step"``: a point's score is minus the mean of its own errors in
+        the windows covering it (needs an inner ``reconstruction_error``);
+        ``"window"``: the mean of those windows' ``score_samples``.
+        ``"auto"`` is ``"step"`` when the inner estimator can, else
+        ``"window"``.
+    contamination : 'auto' or float in (0, 0.5], default='auto'
+        Expected fraction of outlying points. A float puts the threshold at
+        that quantile of the calibration points' scores. ``'auto'``: the
+        robust rule of :class:`LSTMAnomalyDetector` on the calibration points'
+        errors with an inner ``reconstruction_error``, else the inner
+        estimator's own ``offset_`` (e.g. -0.5 for ``IsolationForest``).
+
+    Attributes
+    ----------
+    estimator_ : estimator
+        The fitted detector of windows.
+    offset_ : float
+        ``decision_function = score_samples - offset_``, per point.
+    point_score_ : {"step", "window"}
+        How point scores are made.
+    train_stride_ : int
+        Points between the starts of the training windows.
+    n_features_in_ : int
+        Channels of the stream.
+    feature_names_in_ : ndarray of str
+        Column names of a DataFrame stream seen in :meth:`fit`.
+
+    See Also
+    --------
+    LSTMAnomalyDetector : The default detector of windows.
+    sklearn_lstmae.windows.sliding_windows : The windows, as a view.
+
+    Notes
+    -----
+    **Calibration.** With an inner estimator that holds data back
+    (``validation_split > 0``), the threshold comes from the point scores of
+    the held-out tail of the stream, the points from the first held-out
+    training window on; else from the training stream itself, which the
+    network has fitted and which gives a threshold on the low side. Only the
+    last 50,000 calibration points are scored.
+
+    **Memory.** Scoring never holds all windows: they are scored 4096 at a
+    time and added into one running sum per point, so that a stream of
+    ``n_points`` costs 16 bytes per point and one chunk, not
+    ``O(n_points * window_size)``.
+
+    **Training stride.** Consecutive windows at stride 1 differ by one
+    point. ``train_stride="auto"`` keeps at most 4096 of them: on sensor
+    streams of 50,000 points it detected as well as training on all 49,937
+    windows, in 68 instead of 77 seconds and with 9 MB of windows instead of
+    115 MB (``benchmarks/README.md``, "Streams").
+
+    Examples
+    --------
+    >>> from sklearn.ensemble import IsolationForest
+    >>> from sklearn_lstmae import SlidingWindowDetector
+    >>> from sklearn_lstmae.datasets import make_sensor_stream
+    >>> X, y, _ = make_sensor_stream(2000, n_anomalies=2, random_state=0)
+    >>> detector = SlidingWindowDetector(
+    ...     IsolationForest(random_state=0), window_size=32).fit(X)
+    >>> detector.score_samples(X).shape
+    (2000,)
+    >>> sorted(set(detector.predict(X).tolist()))
+    [-1, 1]
+    """
+
+    _parameter_constraints = {
+        "estimator": [HasMethods(["fit", "score_samples"]), None],
+        "window_size": [Interval(Integral, 2, None, closed="left")],
+        "stride": [Interval(Integral, 1, None, closed="left")],
+        "train_stride": [
+            Interval(Integral, 1, None, closed="left"),
+            StrOptions({"auto"}),
+        ],
+        "point_score": [StrOptions({"auto", "step", "window"})],
+        "contamination": [
+            StrOptions({"auto"}),
+            Interval(Real, 0, 0.5, closed="right"),
+        ],
+    }
+
+    def __init__(
+        self,
+        estimator=None,
+        *,
+        window_size,
+        stride=1,
+        train_stride="auto",
+        point_score="auto",
+        contamination="auto",
+    ):
+        self.estimator = estimator
+        self.window_size = window_size
+        self.stride = stride
+        self.train_stride = train_stride
+        self.point_score = point_score
+        self.contamination = contamination
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = False
+        tags.input_tags.allow_nan = False
+        return tags
+
+    @_fit_context(prefer_skip_nested_validation=False)
+    def fit(self, X, y=None):
+        """Fit the inner estimator on windows of one stream or several.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_points,) or (n_points, n_channels), or \
+                list of such arrays
+            One stream, rows are time (a DataFrame's index is not used); or a
+            list of NumPy arrays or DataFrames, separate recordings with the
+            same channels, of which no window straddles two.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : SlidingWindowDetector
+            The fitted detector.
+        """
+        if self.stride > self.window_size:
+            raise ValueError(
+                f"stride={self.stride} is larger than window_size="
+                f"{self.window_size}: the points between windows would get no "
+                "score. Pass a stride of at most window_size."
+            )
+        streams = self._validate_streams(X, reset=True)
+        self.estimator_ = clone(
+            LSTMAnomalyDetector() if self.estimator is None else self.estimator
+        )
+        self.point_score_ = self._resolve_point_score()
+        self.train_stride_ = self._training_stride(streams)
+        windows = [
+            sliding_windows(stream, self.window_size, self.train_stride_)
+            for stream in streams
+        ]
+        self.estimator_.fit(self._inner_input(np.concatenate(windows)))
+        calibration = self._calibration_streams(streams, [len(w) for w in windows])
+        self.offset_ = self._calibrated_offset(calibration)
+        return self
+
+    def _resolve_point_score(self):
+        can_step = hasattr(self.estimator_, "reconstruction_error")
+        if self.point_score == "step" and not can_step:
+            raise ValueError(
+                "point_score='step' scores each point by its own reconstruction "
+                f"error, and {type(self.estimator_).__name__} has no "
+                "reconstruction_error. Pass point_score='window' or 'auto'."
+            )
+        if self.point_score == "auto":
+            return "step" if can_step else "window"
+        return self.point_score
+
+    def _training_stride(self, streams):
+        if self.train_stride != "auto":
+            return self.train_stride
+        n_all = sum(n_windows(len(stream), self.window_size) for stream in streams)
+        return max(1, math.ceil(n_all / _MAX_TRAINING_WINDOWS))
+
+    def _calibration_streams(self, streams, n_training_windows):
+        """The held-out tail of the training streams (all of them if none)."""
+        first_held_out = self._first_held_out_window(sum(n_training_windows))
+        if first_held_out is not None:
+            tails = []
+            for stream, n_stream_windows in zip(
+                streams, n_training_windows, strict=True
+            ):
+                if first_held_out < n_stream_windows:
+                    tails.append(stream[max(first_held_out, 0) * self.train_stride_ :])
+                first_held_out -= n_stream_windows
+            streams = tails
+        return _last_points(streams, _MAX_CALIBRATION_POINTS, self.window_size)
+
+    def _first_held_out_window(self, n_training_windows):
+        split = getattr(self.estimator_, "_split_off_validation", None)
+        if split is None:
+            return None
+        _, held_out = split(np.arange(n_training_windows))
+        return None if held_out is None else int(held_out[0])
+
+    def _calibrated_offset(self, streams):
+        if self.contamination == "auto" and self.point_score_ == "window":
+            if not hasattr(self.estimator_, "offset_"):
+                raise ValueError(
+                    f"contamination='auto' takes the threshold of "
+                    f"{type(self.estimator_).__name__}'s offset_, which it does "
+                    "not have. Pass a float contamination."
+                )
+            return float(self.estimator_.offset_)
+        scores = np.concatenate([self._score_stream(stream) for stream in streams])
+        return error_offset(scores, self.contamination)
+
+    # -- scoring -----------------------------------------------------------------
+
+    def _validate_streams(self, X, *, reset):
+        many = isinstance(X, list) and X and all(hasattr(s, "shape") for s in X)
+        streams = X if many else [X]
+        return [
+            self._validate_stream(stream, reset=reset and i == 0)
+            for i, stream in enumerate(streams)
+        ]
+
+    def _validate_stream(self, stream, *, reset):
+        if sp.issparse(stream):
+            raise TypeError(
+                f"SlidingWindowDetector does not accept sparse input; got a "
+                f"{type(stream).__name__}. Pass a dense array, e.g. X.toarray()."
+            )
+        if not hasattr(stream, "columns"):  # a DataFrame keeps its column names
+            stream = np.asarray(stream)
+            if stream.ndim == 1:
+                stream = stream.reshape(-1, 1)
+        stream = validate_data(
+            self, stream, reset=reset, dtype=[np.float64, np.float32]
+        )
+        if len(stream) < self.window_size:
+            raise ValueError(
+                f"The stream has {len(stream)} sample(s) (time points), fewer than "
+                f"one window of window_size={self.window_size}. Pass a longer "
+                "stream or a smaller window_size."
+            )
+        return stream
+
+    def _inner_input(self, windows):
+        """Windows as the inner estimator takes them: 3-D, or flattened time-major."""
+        if get_tags(self.estimator_).input_tags.three_d_array:
+            return windows
+        return windows.reshape(len(windows), -1)
+
+    def _score_stream(self, stream):
+        if self.point_score_ == "step":
+            return -self._to_points(stream, self._step_errors)
+        return self._to_points(stream, self._window_scores)
+
+    def _step_errors(self, windows, per_channel=False):
+        errors = self.estimator_.reconstruction_error(windows, reduce=None)
+        errors = errors.reshape(len(windows), self.window_size, -1)
+        # Averaged over channels before they are added up, the running sums
+        # hold one value per point rather than one per point and channel.
+        return errors if per_channel else errors.mean(axis=2)
+
+    def _window_scores(self, windows):
+        scores = self.estimator_.score_samples(windows)
+        return np.broadcast_to(scores[:, np.newaxis], (len(windows), self.window_size))
+
+    def _to_points(self, stream, window_values):
+        """Mean per point of ``window_values`` over the windows covering it.
+
+        ``window_values`` maps a chunk of windows, as the inner estimator
+        takes them, to ``(n_chunk_windows, window_size, ...)`` values; chunks
+        are added into per-point sums one by one.
+        """
+        windows = sliding_windows(stream, self.window_size, self.stride)
+        chunks = [
+            (start * self.stride, windows[start : start + _CHUNK_WINDOWS])
+            for start in range(0, len(windows), _CHUNK_WINDOWS)
+        ]
+        last_start = len(stream) - self.window_size
+        if last_start % self.stride:
+            chunks.append((last_start, stream[np.newaxis, last_start:]))
+        sums, counts = None, np.zeros(len(stream))
+        for first_point, chunk in chunks:
+            values = window_values(self._inner_input(chunk))
+            if sums is None:
+                sums = np.zeros((len(stream), *values.shape[2:]))
+            _add_windows(
+                sums, counts, values, first_point=first_point, stride=self.stride
+            )
+        return _mean_per_point(sums, counts)
+
+    def _per_point(self, X, score_stream):
+        check_is_fitted(self)
+        streams = self._validate_streams(X, reset=False)
+        return np.concatenate([score_stream(stream) for stream in streams])
+
+    @available_if(_inner_has("reconstruction_error"))
+    def reconstruction_error(self, X, reduce="point"):
+        """Each point's own error, averaged over the windows that cover it.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_points,) or (n_points, n_channels), or \
+                list of such arrays
+            One stream or several; outputs of several are concatenated.
+        reduce : {"point", "channel"}, default="point"
+            ``"point"``: mean over channels, shape ``(n_points,)``;
+            ``"channel"``: one error per channel, shape
+            ``(n_points, n_channels)``, which channel went wrong when.
+
+        Returns
+        -------
+        errors : ndarray
+            The inner estimator's ``reconstruction_error(reduce=None)`` of
+            each point in each window covering it, averaged.
+        """
+        if reduce not in ("point", "channel"):
+            raise ValueError(f"reduce must be 'point' or 'channel'; got {reduce!r}.")
+
+        def step_errors(windows):
+            return self._step_errors(windows, per_channel=reduce == "channel")
+
+        return self._per_point(X, lambda stream: self._to_points(stream, step_errors))
+
+    def score_samples(self, X):
+        """Score of each point: higher is more normal.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_points,) or (n_points, n_channels), or \
+                list of such arrays
+            One stream or several; outputs of several are concatenated.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_points,)
+            Minus the point's mean error with ``point_score_="step"``, the
+            mean ``score_samples`` of its windows with ``"window"``.
+        """
+        return self._per_point(X, self._score_stream)
+
+    def decision_function(self, X):
+        """Score shifted by the threshold: negative for outlying points.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_points,) or (n_points, n_channels), or \
+                list of such arrays
+            One stream or several; outputs of several are concatenated.
+
+        Returns
+        -------
+        decision : ndarray of shape (n_points,)
+            ``score_samples(X) - offset_``.
+        """
+        return self.score_samples(X) - self.offset_
+
+    def predict(self, X):
+        """Label each point +1 (inlier) or -1 (outlier).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_points,) or (n_points, n_channels), or \
+                list of such arrays
+            One stream or several; outputs of several are concatenated.
+
+        Returns
+        -------
+        labels : ndarray of shape (n_points,)
+            +1 where ``decision_function(X) >= 0``, else -1.
+        """
+        return np.where(self.decision_function(X) < 0, -1, 1)
+
+
+def _last_points(streams, n_points, window_size):
+    """The last ``n_points`` points (or a few more) of ``streams``, as streams."""
+    kept = []
+    for stream in reversed(streams):
+        if n_points <= 0:
+            break
+        kept.append(stream[-max(n_points, window_size) :])
+        n_points -= len(kept[-1])
+    return kept[::-1]
