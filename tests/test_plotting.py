@@ -1,6 +1,7 @@
 import sys
 
 import numpy as np
+import pandas as pd
 import pytest
 from sklearn.exceptions import NotFittedError
 from sklearn.pipeline import make_pipeline
@@ -13,8 +14,9 @@ from sklearn_lstmae.plotting import (
     LatentSpaceDisplay,
     ReconstructionDisplay,
     ScoreHistogramDisplay,
-    _project_2d,
+    StreamDisplay,
 )
+from sklearn_lstmae.plotting._latent_space import _project_2d
 
 from .conftest import TINY
 
@@ -72,6 +74,7 @@ DISPLAYS = {
     "histogram": lambda: ScoreHistogramDisplay(np.arange(5.0)),
     "attention": lambda: AttentionDisplay(np.full((5, 5), 0.2)),
     "latent": lambda: LatentSpaceDisplay(np.zeros((5, 2))),
+    "stream": lambda: StreamDisplay(np.zeros((5, 2)), np.zeros(5)),
 }
 
 
@@ -89,7 +92,7 @@ def test_plot_without_matplotlib_says_how_to_install_it(no_matplotlib, name):
 
 @pytest.mark.parametrize(
     "display",
-    [ReconstructionDisplay, ErrorHeatmapDisplay, ScoreHistogramDisplay],
+    [ReconstructionDisplay, ErrorHeatmapDisplay, ScoreHistogramDisplay, StreamDisplay],
 )
 def test_from_estimator_without_matplotlib_fails_first(
     no_matplotlib, display, detector, data
@@ -374,3 +377,123 @@ def test_one_latent_feature_is_drawn_on_a_line():
     embedding, labels = _project_2d(np.arange(5.0)[:, np.newaxis])
     assert embedding.shape == (5, 2) and not embedding[:, 1].any()
     assert labels == ("latent feature 0", "")
+
+
+# -- StreamDisplay ---------------------------------------------------------------
+
+
+def _stream(n_points):
+    """Two channels of sines, ``(n_points, 2)``."""
+    t = np.arange(n_points)
+    return np.column_stack([np.sin(t / 8), np.cos(t / 5)])
+
+
+def _span_x(patch):
+    """Left and right edge of an ``axvspan`` patch, in data units."""
+    x = patch.get_patch_transform().transform(patch.get_path().vertices)[:, 0]
+    return x.min(), x.max()
+
+
+def test_stream_display_draws_channels_over_the_scores():
+    stream, scores = _stream(200), np.linspace(0.0, 1.0, 200)
+    display = StreamDisplay.from_scores(stream, scores, channel_names=CHANNELS)
+    assert len(display.axes_) == 3 and display.ax_ is display.axes_[-1]
+    assert display.figure_ is display.ax_.figure
+    assert [ax.get_title() for ax in display.axes_[:2]] == CHANNELS
+    assert display.ax_.get_title() == "anomaly score (higher = more anomalous)"
+    assert display.ax_.get_xlabel() == "time"
+    assert display.axes_[0].get_shared_x_axes().joined(display.axes_[0], display.ax_)
+    for c, line in enumerate(display.lines_):
+        np.testing.assert_allclose(line.get_ydata(), stream[:, c])
+    # Scores are score_samples (higher = more normal): the display draws minus them.
+    np.testing.assert_allclose(display.error_line_.get_ydata(), -scores)
+    assert display.threshold_line_ is None and display.spans_.shape == (3, 0)
+    assert display.ax_.get_legend() is None
+
+
+def test_stream_display_shades_exactly_the_flagged_runs():
+    flagged = [(10, 13), (50, 51), (97, 100)]
+    scores = np.zeros(100)
+    for start, stop in flagged:
+        scores[start:stop] = -2.0
+    scores[30] = -0.5  # above the threshold: normal
+    scores[60] = -1.0  # at the threshold: normal, as predict says
+    display = StreamDisplay.from_scores(_stream(100), scores, threshold=-1.0)
+    np.testing.assert_allclose(display.threshold_line_.get_ydata(), [1.0, 1.0])
+    np.testing.assert_array_equal(display.runs_, flagged)
+    assert display.spans_.shape == (3, len(flagged))
+    expected = [(start - 0.5, stop - 0.5) for start, stop in flagged]
+    for ax, spans in zip(display.axes_, display.spans_, strict=True):
+        assert all(span in ax.patches for span in spans)
+        np.testing.assert_allclose([_span_x(span) for span in spans], expected)
+    legend = [text.get_text() for text in display.ax_.get_legend().get_texts()]
+    assert legend == ["threshold (1)", "flagged"]
+
+
+def test_stream_display_takes_time_and_names_from_a_dataframe():
+    time = np.linspace(0.0, 9.9, 100)
+    frame = pd.DataFrame(_stream(100), index=time, columns=["acc_x", "acc_y"])
+    scores = np.zeros(100)
+    scores[20:25] = -3.0
+    display = StreamDisplay.from_scores(frame, scores, threshold=-1.0)
+    assert [ax.get_title() for ax in display.axes_[:2]] == ["acc_x", "acc_y"]
+    np.testing.assert_allclose(display.lines_[1].get_xdata(), time)
+    np.testing.assert_allclose(display.error_line_.get_xdata(), time)
+    np.testing.assert_allclose(_span_x(display.spans_[0, 0]), (1.95, 2.45))
+
+
+def test_stream_display_of_a_datetime_index_and_given_axes():
+    index = pd.date_range("2026-01-01", periods=50, freq="s")
+    series = pd.Series(_stream(50)[:, 0], index=index, name="ecg")
+    figure, axes = plt.subplots(2, 1)
+    display = StreamDisplay.from_scores(series, np.zeros(50), threshold=1.0, ax=axes)
+    assert list(display.axes_) == list(axes) and display.figure_ is figure
+    assert display.axes_[0].get_title() == "ecg"
+    assert display.lines_[0].get_xdata().dtype.kind == "M"
+    assert display.spans_.shape == (2, 1)  # every point is below 1.0
+
+
+def test_stream_display_rejects_bad_scores_and_axes():
+    stream, scores = _stream(50), np.zeros(50)
+    with pytest.raises(ValueError, match=r"shape \(50,\); got shape \(49,\)"):
+        StreamDisplay.from_scores(stream, scores[:-1])
+    scores_with_nan = scores.copy()
+    scores_with_nan[7] = np.nan
+    with pytest.raises(
+        ValueError, match=r"scores has 1 NaN values \(the first at point 7"
+    ):
+        StreamDisplay.from_scores(stream, scores_with_nan)
+    _, axes = plt.subplots(2, 1)
+    with pytest.raises(ValueError, match=r"one for the scores \(3\); got 2"):
+        StreamDisplay.from_scores(stream, scores, ax=axes)
+    with pytest.raises(ValueError, match=r"time must hold one value per point \(50\)"):
+        StreamDisplay.from_scores(stream, scores, time=np.arange(40))
+
+
+def test_stream_display_from_a_sliding_window_detector():
+    from sklearn.ensemble import IsolationForest
+
+    from sklearn_lstmae.stream import SlidingWindowDetector
+
+    stream = _stream(300)
+    detector = SlidingWindowDetector(
+        IsolationForest(n_estimators=20, random_state=0), window_size=16
+    )
+    with pytest.raises(NotFittedError):
+        StreamDisplay.from_estimator(detector, stream)
+    detector.fit(stream)
+    display = StreamDisplay.from_estimator(detector, stream, channel_names=CHANNELS)
+    assert len(display.axes_) == 3
+    np.testing.assert_allclose(
+        display.error_line_.get_ydata(), -detector.score_samples(stream)
+    )
+    assert display.threshold_line_.get_ydata()[0] == pytest.approx(-detector.offset_)
+    flagged = np.zeros(len(stream), dtype=bool)
+    for start, stop in display.runs_:
+        flagged[start:stop] = True
+    np.testing.assert_array_equal(flagged, detector.predict(stream) == -1)
+
+
+def test_stream_display_from_estimator_needs_per_point_scores():
+    with pytest.raises(TypeError, match="per-point score_samples"):
+        StreamDisplay.from_estimator(StandardScaler(), _stream(50))
