@@ -4,7 +4,8 @@ Run from the repository root (after ``pip install ".[dev]"``)::
 
     python benchmarks/speed.py            # the full measurement, ~15 min on 2 cores
     python benchmarks/speed.py --quick    # smaller sizes, a smoke run
-    python benchmarks/speed.py --default-fit-only   # ~6 min
+    python benchmarks/speed.py --default-fit-only   # ~12 min
+    python benchmarks/speed.py --stream-only        # ~6 min
 
 Every ratio is estimator time / plain-Keras time on the same network, data
 and settings, measured interleaved in this process (medians of repeats), so
@@ -20,6 +21,7 @@ import statistics
 import subprocess
 import sys
 import time
+import tracemalloc
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -31,12 +33,21 @@ from sklearn.model_selection import GridSearchCV  # noqa: E402
 from sklearn_lstmae import (  # noqa: E402
     LSTMAnomalyDetector,
     LSTMAutoencoderTransformer,
+    SlidingWindowDetector,
     make_gait_cycles,
 )
+from sklearn_lstmae.datasets import make_sensor_stream  # noqa: E402
 from sklearn_lstmae.network import build_autoencoder  # noqa: E402
+from sklearn_lstmae.windows import sliding_windows  # noqa: E402
 
-# The specification's network (pooling=None) on both sides: the transformer's
-# default pooling is "flatten", which plain_model would not build.
+# Streams: 3 channels, windows of 64 points. The memory run scores 10^7
+# points with a small network at this stride, so that it takes minutes: what
+# it measures, the windows never held at once, does not depend on either.
+STREAM_WINDOW = 64
+STREAM_MEMORY_STRIDE = 4
+
+# The specification's network (pooling=None) on both sides, unless a
+# benchmark says otherwise.
 NETWORK = {"lstm_units": (64, 32), "latent_dim": 8, "pooling": None}
 
 
@@ -64,8 +75,8 @@ def gait_sequences(n_samples, seed=0):
     return ((X - mean) / std).astype(np.float32)
 
 
-def plain_model(**compile_kwargs):
-    autoencoder, encoder, _ = build_autoencoder(51, 2, **NETWORK)
+def plain_model(network=NETWORK, **compile_kwargs):
+    autoencoder, encoder, _ = build_autoencoder(51, 2, **network)
     autoencoder.compile(optimizer="adam", loss="mse", **compile_kwargs)
     return autoencoder, encoder
 
@@ -167,11 +178,10 @@ def bench_grid_search(n_samples, epochs):
 
 
 def bench_memory(n_samples):
-    rows = {}
-    for side in ("input only", "score_samples"):
-        command = [sys.executable, __file__, "--memory-child", side, str(n_samples)]
-        output = subprocess.run(command, capture_output=True, text=True, check=True)
-        rows[side] = float(output.stdout.strip().splitlines()[-1])
+    rows = {
+        side: child_memory_mb(side, n_samples)[0]
+        for side in ("input only", "score_samples")
+    }
     extra = rows["score_samples"] - rows["input only"]
     input_mb = n_samples * 51 * 2 * 8 / 2**20
     print(
@@ -182,13 +192,76 @@ def bench_memory(n_samples):
     )
 
 
+def bench_stream_scoring(n_windows, repeats):
+    """Scoring a stream window by window against the same windows as one array."""
+    stream, _, _ = make_sensor_stream(n_windows + STREAM_WINDOW - 1, random_state=0)
+    inner = LSTMAnomalyDetector(**NETWORK, epochs=1)
+    detector = SlidingWindowDetector(inner, window_size=STREAM_WINDOW)
+    detector.fit(stream[:2000])
+    windows = np.ascontiguousarray(sliding_windows(stream, STREAM_WINDOW))
+
+    def ours():
+        detector.score_samples(stream)
+
+    def plain():
+        detector.estimator_.score_samples(windows)
+
+    ours(), plain()
+    ours, theirs = interleaved_medians(ours, plain, repeats)
+    # The other side here is our own LSTMAnomalyDetector, not plain Keras:
+    # this ratio is what chunking and mapping windows to points cost.
+    report(f"stream score_samples ({n_windows} windows)", ours, theirs, 1.2)
+
+
+def bench_stream_memory(n_points):
+    (alone,) = child_memory_mb("stream only", n_points)
+    scoring, traced = child_memory_mb("stream score_samples", n_points)
+    all_windows_mb = n_points * STREAM_WINDOW * 3 * 4 / 2**20
+    print(
+        f"{f'peak RSS scoring a stream of {n_points} x 3 points':<44}"
+        f" {scoring:8.0f} MB  (stream and fit alone {alone:.0f} MB; NumPy's "
+        f"peak while scoring {traced:.0f} MB; all windows at stride 1 in float32 "
+        f"would be {all_windows_mb:.0f} MB)",
+        flush=True,
+    )
+
+
+def child_memory_mb(side, size):
+    """What ``memory_child(side, size)`` prints last, in MB, from a fresh process.
+
+    The peak RSS, then for a stream what NumPy allocated at most while
+    scoring (``tracemalloc``), above what it held before.
+    """
+    command = [sys.executable, __file__, "--memory-child", side, str(size)]
+    output = subprocess.run(command, capture_output=True, text=True, check=True)
+    return [float(value) for value in output.stdout.strip().splitlines()[-1].split()]
+
+
 def memory_child(side, n_samples):
+    if side.startswith("stream"):
+        stream_memory_child(side, n_samples)
+        return
     detector = LSTMAnomalyDetector(**NETWORK, epochs=1).fit(gait_sequences(64))
     rng = np.random.default_rng(0)
     X = rng.normal(size=(n_samples, 51, 2))
     if side == "score_samples":
         detector.score_samples(X)
     print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+
+
+def stream_memory_child(side, n_points):
+    stream = np.random.default_rng(0).normal(size=(n_points, 3))
+    inner = LSTMAnomalyDetector(lstm_units=(8,), latent_dim=2, epochs=1)
+    detector = SlidingWindowDetector(
+        inner, window_size=STREAM_WINDOW, stride=STREAM_MEMORY_STRIDE
+    ).fit(stream[:5000])
+    if side == "stream only":
+        print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+        return
+    tracemalloc.start()
+    detector.score_samples(stream)
+    traced_peak = tracemalloc.get_traced_memory()[1] / 2**20
+    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, traced_peak)
 
 
 def bench_training_throughput(n_samples, epochs):
@@ -222,13 +295,15 @@ def bench_training_throughput(n_samples, epochs):
             )
 
 
-def bench_default_fit(n_samples, plain_steps, repeats):
-    """A default detector fit against ``plain_steps`` plain-Keras steps at batch 32.
+def bench_default_fit(estimator_class, n_samples, plain_steps, repeats):
+    """A default fit against ``plain_steps`` plain-Keras steps at batch 32.
 
-    The estimator gets the cycles in degrees and standardises them itself;
-    plain Keras gets them standardised. Both build and trace a fresh model
-    in every repeat, as a user's fit does.
+    Both sides have the estimator's default network (the transformer pools
+    with "flatten"). The estimator gets the cycles in degrees and
+    standardises them itself; plain Keras gets them standardised. Both build
+    and trace a fresh model in every repeat, as a user's fit does.
     """
+    network = {**NETWORK, "pooling": estimator_class().pooling}
     X, _, _ = make_gait_cycles(n_samples, random_state=0)
     X_test, y_test, _ = make_gait_cycles(300, anomaly_fraction=0.3, random_state=1)
     mean, std = X.mean(axis=(0, 1)), X.std(axis=(0, 1))
@@ -237,22 +312,22 @@ def bench_default_fit(n_samples, plain_steps, repeats):
     fits = {"plain": [], "ours": []}
 
     def plain():
-        model, _ = plain_model()
+        model, _ = plain_model(network)
         epochs = plain_steps // steps_per_epoch
         model.fit(X_scaled, X_scaled, epochs=epochs, batch_size=32, verbose=0)
         fits["plain"].append(model)
 
     def estimator():
-        fits["ours"].append(LSTMAnomalyDetector(**NETWORK).fit(X))
+        fits["ours"].append(estimator_class(**network).fit(X))
 
     ours, theirs = interleaved_medians(estimator, plain, repeats)
     report(
-        f"default fit ({n_samples} gait cycles) vs {plain_steps} steps",
+        f"default {estimator_class.__name__[4:]} fit vs {plain_steps} steps",
         ours,
         theirs,
         0.4,
     )
-    detector = fits["ours"][-1]
+    estimator = fits["ours"][-1]
     plain_reconstruction = fits["plain"][-1].predict((X_test - mean) / std, verbose=0)
     plain_errors = np.mean(
         (plain_reconstruction * std + mean - X_test) ** 2, axis=(1, 2)
@@ -261,8 +336,8 @@ def bench_default_fit(n_samples, plain_steps, repeats):
     for label, errors, steps in (
         (
             "estimator",
-            np.mean((detector.reconstruct(X_test) - X_test) ** 2, axis=(1, 2)),
-            detector.model_.optimizer.iterations,
+            np.mean((estimator.reconstruct(X_test) - X_test) ** 2, axis=(1, 2)),
+            estimator.model_.optimizer.iterations,
         ),
         ("plain Keras", plain_errors, plain_steps),
     ):
@@ -283,6 +358,11 @@ def main():
         action="store_true",
         help="only the default fit against 2,000 plain-Keras steps",
     )
+    parser.add_argument(
+        "--stream-only",
+        action="store_true",
+        help="only SlidingWindowDetector's scoring speed and memory",
+    )
     parser.add_argument("--memory-child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.memory_child:
@@ -290,7 +370,10 @@ def main():
         return
     quick = args.quick
     if args.default_fit_only:
-        bench_default_fit(n_samples=100, plain_steps=2000, repeats=1 if quick else 3)
+        bench_default_fits(quick)
+        return
+    if args.stream_only:
+        bench_streams(quick)
         return
     print(
         f"sklearn-lstmae speed, {time.strftime('%Y-%m-%d')}, {platform.machine()}, "
@@ -311,7 +394,22 @@ def main():
     bench_training_throughput(
         n_samples=256 if quick else 2000, epochs=1 if quick else 5
     )
-    bench_default_fit(n_samples=100, plain_steps=2000, repeats=1 if quick else 3)
+    bench_default_fits(quick)
+    bench_streams(quick)
+
+
+def bench_default_fits(quick):
+    for estimator_class in (LSTMAnomalyDetector, LSTMAutoencoderTransformer):
+        bench_default_fit(
+            estimator_class, n_samples=100, plain_steps=2000, repeats=1 if quick else 3
+        )
+
+
+def bench_streams(quick):
+    bench_stream_scoring(
+        n_windows=4_000 if quick else 40_000, repeats=1 if quick else 5
+    )
+    bench_stream_memory(n_points=100_000 if quick else 10_000_000)
 
 
 def _devices():
