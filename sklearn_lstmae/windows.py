@@ -85,15 +85,8 @@ def sliding_windows(X, window_size, stride=1):
     array([[0., 1., 2.],
            [2., 3., 4.]])
     """
-    stream = np.asarray(X)
-    if stream.ndim not in (1, 2):
-        raise ValueError(
-            "A stream must be 1-D (n_points,) or 2-D (n_points, n_channels); "
-            f"got an array of shape {stream.shape}."
-        )
+    stream = _as_columns(np.asarray(X))
     n_windows(len(stream), window_size, stride)
-    if stream.ndim == 1:
-        stream = stream[:, np.newaxis]
     # (n_points - window_size + 1, n_channels, window_size), channels before time.
     every_window = np.lib.stride_tricks.sliding_window_view(stream, window_size, axis=0)
     return every_window[::stride].transpose(0, 2, 1)
@@ -162,6 +155,18 @@ def windows_to_points(values, n_points, window_size, stride=1):
     counts = np.zeros(n_points)
     _add_windows(sums, counts, values, first_point=0, stride=stride)
     return _mean_per_point(sums, counts)
+
+
+def _as_columns(stream):
+    """A NumPy or dask stream as ``(n_points, n_channels)``: 1-D is one channel."""
+    if stream.ndim == 1:
+        return stream[:, np.newaxis]
+    if stream.ndim != 2:
+        raise ValueError(
+            "A stream must be 1-D (n_points,) or 2-D (n_points, n_channels); "
+            f"got an array of shape {stream.shape}."
+        )
+    return stream
 
 
 def _add_windows(sums, counts, values, *, first_point, stride):
