@@ -18,7 +18,13 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .anomaly import LSTMAnomalyDetector, error_offset
-from .windows import _add_windows, _mean_per_point, n_windows, sliding_windows
+from .windows import (
+    _add_windows,
+    _as_columns,
+    _mean_per_point,
+    n_windows,
+    sliding_windows,
+)
 
 __all__ = ["SlidingWindowDetector"]
 
@@ -292,9 +298,7 @@ class SlidingWindowDetector(OutlierMixin, MetaEstimatorMixin, BaseEstimator):
                 f"{type(stream).__name__}. Pass a dense array, e.g. X.toarray()."
             )
         if not hasattr(stream, "columns"):  # a DataFrame keeps its column names
-            stream = np.asarray(stream)
-            if stream.ndim == 1:
-                stream = stream.reshape(-1, 1)
+            stream = _as_columns(np.asarray(stream))
         stream = validate_data(
             self, stream, reset=reset, dtype=[np.float64, np.float32]
         )

@@ -201,7 +201,7 @@ def test_fitted_detector_pickles_and_clones(tiny, streams):
         ({"window_size": 1}, np.zeros((100, 2)), ValueError, "window_size"),
         ({"stride": WINDOW + 1}, np.zeros((100, 2)), ValueError, "at most window_size"),
         ({}, np.full((100, 2), np.nan), ValueError, "NaN"),
-        ({}, np.zeros((100, 2, 2)), ValueError, "dim 3"),
+        ({}, np.zeros((100, 2, 2)), ValueError, "must be 1-D .* or 2-D"),
         ({}, sp.csr_matrix(np.zeros((100, 2))), TypeError, "sparse"),
     ],
 )
