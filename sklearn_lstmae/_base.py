@@ -157,7 +157,7 @@ class BaseLSTMAutoencoder(BaseWrapper):
                 self._build_network(sequences)
             self._train(training, held_out, epochs=epochs, continuing=continuing)
         self._check_training_converged()
-        self._after_training(sequences)
+        self._after_training(sequences if held_out is None else held_out)
 
     def _train(self, training, held_out, *, epochs, continuing):
         """Train in network units; ``held_out`` (or None) gives ``val_loss``."""
@@ -179,9 +179,8 @@ class BaseLSTMAutoencoder(BaseWrapper):
         # that an interrupted fit still knows which epochs ran.
         epochs_run = keras.callbacks.History()
         callbacks = self._fit_callbacks
-        self._fit_callbacks = [*callbacks, epochs_run]
-        if schedule is not None:
-            self._fit_callbacks.insert(-1, schedule)
+        ours = [epochs_run] if schedule is None else [schedule, epochs_run]
+        self._fit_callbacks = [*callbacks, *ours]
         try:
             with _training_jit_compile(self.model_, self._jit_compile_for(n_steps)):
                 self._fit_keras_model(
@@ -245,8 +244,12 @@ class BaseLSTMAutoencoder(BaseWrapper):
             )
         return sequences[:start], sequences[start:]
 
-    def _after_training(self, sequences):
-        """Hook for what a subclass derives from the training data."""
+    def _after_training(self, calibration):
+        """Hook for what a subclass derives from the calibration sequences.
+
+        They are the held-out tail with a ``validation_split``, else all the
+        training sequences.
+        """
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):

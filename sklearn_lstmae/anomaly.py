@@ -270,9 +270,7 @@ class LSTMAnomalyDetector(OutlierMixin, BaseLSTMAutoencoder):
         self.contamination = contamination
         self.normalize_errors = normalize_errors
 
-    def _after_training(self, sequences):
-        _, held_out = self._split_off_validation(sequences)
-        calibration = sequences if held_out is None else held_out
+    def _after_training(self, calibration):
         squared_errors = self._squared_errors(calibration, axes=_REDUCE_AXES[None])
         self.error_scale_ = np.ones(squared_errors.shape[1:])
         if self.normalize_errors:

@@ -318,7 +318,8 @@ class SlidingWindowDetector(OutlierMixin, MetaEstimatorMixin, BaseEstimator):
 
     def _score_stream(self, stream):
         if self.point_score_ == "step":
-            return -self._to_points(stream, self._step_errors)
+            errors = self._to_points(stream, self._step_errors)
+            return np.negative(errors, out=errors)
         return self._to_points(stream, self._window_scores)
 
     def _step_errors(self, windows, per_channel=False):
