@@ -43,9 +43,9 @@ Methods, all at the same latent size:
 - ``IsolationForest``: on the flattened sequences (no reconstruction).
 
 ``--score-variants`` adds, for each LSTM detector, rows for other scores of
-the same fitted network (``score_variants``): the plain mean squared error,
-and squared errors divided by their mean on the training sequences per (time
-step, channel) or per channel.
+the same fitted network (``score_variants``): its normalised reconstruction
+error without the spread check (``check_spread=False``), and the plain mean
+squared error (``normalize_errors=False`` too).
 """
 
 import argparse
@@ -186,34 +186,24 @@ def evaluate(method, X_train, X_test, is_normal, X_test_clean=None, variants=Fal
             clean_rmse = _rmse(reconstruction, X_test_clean[is_normal])
     scores = {"": method.score_samples(X_test)}
     if variants and isinstance(method, LSTMAnomalyDetector):
-        scores.update(score_variants(method, X_train, X_test))
+        scores.update(score_variants(method, X_test))
     return {
         name: (rmse, clean_rmse, roc_auc_score(is_normal, score), fit_seconds)
         for name, score in scores.items()
     }
 
 
-def score_variants(detector, X_train, X_test):
+def score_variants(detector, X_test):
     """Other anomaly scores of one fitted detector, higher = more normal.
 
-    All from the squared errors of the reconstructions, in the data's units:
-    ``plain``, their mean (``normalize_errors=False``); ``per (step,
-    channel)``, each divided by the mean squared error of its time step and
-    channel on the training sequences; ``per channel``, by its channel's mean
-    over all steps. The detector's default, ``normalize_errors=True``, divides
-    by a mix of the two (its ``error_scale_``).
+    ``error only``: minus the normalised reconstruction error, what the
+    default scores without ``check_spread``; ``plain``: minus the mean squared
+    error in the data's units, with ``normalize_errors=False`` as well.
     """
-    train_errors, test_errors = (
-        (detector.reconstruct(X) - X) ** 2 for X in (X_train, X_test)
-    )
-    per_step = train_errors.mean(axis=0)
-    scales = {
-        "plain": 1.0,
-        "per (step, channel)": per_step,
-        "per channel": per_step.mean(axis=0),
-    }
+    normalised = detector.reconstruction_error(X_test, reduce=None)
     return {
-        name: -(test_errors / scale).mean(axis=(1, 2)) for name, scale in scales.items()
+        "error only": -normalised.mean(axis=(1, 2)),
+        "plain": -(normalised * detector.error_scale_).mean(axis=(1, 2)),
     }
 
 

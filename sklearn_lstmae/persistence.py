@@ -222,6 +222,10 @@ def _is_number(value):
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
+def _is_finite_number(value):
+    return _is_number(value) and bool(np.isfinite(value))
+
+
 def _is_finite_array(ndim, positive=False):
     """A check that a value is a float64 array of ``ndim`` finite values."""
 
@@ -270,13 +274,23 @@ _FITTED_KINDS = {
     "LSTMAutoencoderTransformer": _COMMON_FITTED,
     "LSTMAnomalyDetector": {
         **_COMMON_FITTED,
-        "offset_": (
-            lambda value: _is_number(value) and np.isfinite(value),
-            "a finite number",
-        ),
+        "offset_": (_is_finite_number, "a finite number"),
         "error_scale_": (
             _is_finite_array(2, positive=True),
             "a 2-D float64 array of finite positive values",
+        ),
+        "log_error_center_": (_is_finite_number, "a finite number"),
+        "log_error_scale_": (
+            lambda value: _is_finite_number(value) and value >= 0,
+            "a finite number >= 0",
+        ),
+        "spread_center_": (
+            _is_finite_array(1),
+            "a 1-D float64 array of finite values",
+        ),
+        "spread_scale_": (
+            _is_finite_array(1, positive=True),
+            "a 1-D float64 array of finite positive values",
         ),
     },
 }
@@ -322,6 +336,8 @@ def _check_fitted_shapes(fitted):
             fitted["error_scale_"].shape,
             (n_timesteps, n_channels),
         )
+        for name in ("spread_center_", "spread_scale_"):
+            sizes[name] = (len(fitted[name]), n_channels)
     for name, (size, expected) in sizes.items():
         if size != expected:
             raise ValueError(

@@ -56,12 +56,12 @@ def test_signs_follow_scikit_learn(tiny, gait):
     X_test = gait[1]
     errors = tiny.reconstruction_error(X_test)
     scores = tiny.score_samples(X_test)
-    np.testing.assert_array_equal(scores, -errors)
+    assert np.all(scores <= -errors)  # an unusual spread only lowers a score
     np.testing.assert_allclose(tiny.decision_function(X_test), scores - tiny.offset_)
     labels = tiny.predict(X_test)
     np.testing.assert_array_equal(labels == -1, tiny.decision_function(X_test) < 0)
     assert tiny.threshold_ == -tiny.offset_
-    assert tiny.score(X_test) == pytest.approx(scores.mean(), rel=1e-6)
+    assert tiny.score(X_test) == pytest.approx(-errors.mean(), rel=1e-6)
 
 
 def test_float_contamination_is_a_training_quantile(tiny, gait):
@@ -120,6 +120,7 @@ def test_errors_are_divided_by_their_typical_size_on_the_calibration_data(
     detector = LSTMAnomalyDetector(
         **TINY,
         normalize_errors=normalize_errors,
+        check_spread=False,
         validation_split=0.25,
         random_state=0,
     ).fit(X_train)
@@ -140,6 +141,57 @@ def test_errors_are_divided_by_their_typical_size_on_the_calibration_data(
     np.testing.assert_array_equal(
         detector.score_samples(X_test), -detector.reconstruction_error(X_test)
     )
+
+
+def _robust_location(values):
+    median = np.median(values, axis=0)
+    return median, 1.4826 * np.median(np.abs(values - median), axis=0)
+
+
+@pytest.mark.all_backends
+def test_an_unusual_spread_scores_as_the_error_that_is_as_unusual(tiny, gait):
+    X_train, X_test = gait[0], gait[1][:20]
+    # Calibrated on the training cycles (no validation_split).
+    center, scale = _robust_location(np.log(X_train.std(axis=1)))
+    np.testing.assert_allclose(tiny.spread_center_, center)
+    np.testing.assert_allclose(tiny.spread_scale_, np.maximum(scale, 0.01))
+    log_center, log_scale = _robust_location(np.log(tiny.reconstruction_error(X_train)))
+    assert tiny.log_error_center_ == pytest.approx(log_center, rel=1e-6)
+    assert tiny.log_error_scale_ == pytest.approx(log_scale, rel=1e-6)
+    # Damped about their mean: the same shapes with a third of the spread.
+    mean = X_test.mean(axis=1, keepdims=True)
+    X = np.concatenate([X_test, mean + (X_test - mean) / 3])
+    z = np.max(np.abs(np.log(X.std(axis=1)) - center) / tiny.spread_scale_, axis=1)
+    errors = tiny.reconstruction_error(X)
+    as_unusual = np.exp(log_center + log_scale * z)
+    np.testing.assert_allclose(
+        tiny.score_samples(X), -np.maximum(errors, as_unusual), rtol=1e-6
+    )
+    assert np.all(as_unusual[20:] > errors[20:])  # the spread decides
+    assert np.all(tiny.predict(X[20:]) == -1)
+
+
+def test_calm_sequences_the_network_reconstructs_closely_are_anomalies():
+    # A noisy sensor is normal: no network reconstructs its noise. The same
+    # curves from the sensor gone calm are reconstructed more closely than
+    # any normal sequence; only their spread shows them.
+    rng = np.random.default_rng(0)
+    time = np.linspace(0.0, 1.0, 50)
+
+    def sequences(n_sequences, noise):
+        phase = rng.uniform(0.0, 2 * np.pi, (n_sequences, 1))
+        curves = np.sin(2 * np.pi * time + phase)
+        return (curves + noise * rng.normal(size=curves.shape))[..., np.newaxis]
+
+    X_train = sequences(64, noise=0.7)
+    X_test = np.concatenate([sequences(40, noise=0.7), sequences(20, noise=0.07)])
+    y_test = np.r_[np.ones(40), -np.ones(20)]
+    detector = LSTMAnomalyDetector(**TINY, random_state=0).fit(X_train)
+    errors = detector.reconstruction_error(X_test)
+    # Measured: 0.0, 1.0, every calm sequence flagged and no normal one.
+    assert roc_auc_score(y_test, -errors) < 0.2  # the calm ones look normal
+    assert roc_auc_score(y_test, detector.score_samples(X_test)) > 0.95
+    assert np.mean(detector.predict(X_test[40:]) == -1) > 0.9
 
 
 def test_reconstruction_error_rejects_unknown_reduce(tiny, gait):

@@ -208,6 +208,18 @@ def saved_detector(tmp_path_factory):
         ),
         (
             "fitted",
+            "spread_scale_",
+            {"__ndarray__": [0.1, 0.0], "dtype": "<f8"},
+            "'spread_scale_' must be a 1-D float64 array of finite positive",
+        ),
+        (
+            "fitted",
+            "spread_center_",
+            {"__ndarray__": [0.0, 0.0, 0.0], "dtype": "<f8"},
+            "'spread_center_' has size 3",
+        ),
+        (
+            "fitted",
             "feature_names_in_",
             {"__ndarray__": [1], "dtype": "<i8"},
             "'feature_names_in_' must be a 1-D array of str",

@@ -144,9 +144,11 @@ class ScoreHistogramDisplay:
             Labels to split the histogram by.
         response_method : {"score_samples", "reconstruction_error"}, \
                 default="score_samples"
-            ``"score_samples"``: minus the reconstruction error, higher is
-            more normal, threshold at ``offset_``; ``"reconstruction_error"``:
-            the error itself, threshold at ``threshold_``.
+            ``"score_samples"``: the detector's scores (a transformer's:
+            minus the reconstruction error), higher is more normal, threshold
+            at ``offset_``; ``"reconstruction_error"``: the error itself,
+            threshold at ``threshold_``. A detector that ``check_spread``
+            flags for its spread alone has its error below that threshold.
         ax : matplotlib Axes, default=None
             Where to draw.
         **plot_kwargs : dict
@@ -164,12 +166,14 @@ class ScoreHistogramDisplay:
                 f"got {response_method!r}."
             )
         _, final, Xt = _fitted_parts(estimator, X, f"{cls.__name__}.from_estimator")
-        errors = final.reconstruction_error(Xt)
         offset = getattr(final, "offset_", None)
-        if response_method == "score_samples":
-            scores, threshold = -errors, offset
+        if response_method == "reconstruction_error":
+            scores = final.reconstruction_error(Xt)
+            threshold = None if offset is None else -offset
+        elif hasattr(final, "score_samples"):
+            scores, threshold = final.score_samples(Xt), offset
         else:
-            scores, threshold = errors, None if offset is None else -offset
+            scores, threshold = -final.reconstruction_error(Xt), offset
         display = cls(scores, y=y, threshold=threshold, score_name=response_method)
         return display.plot(ax=ax, **plot_kwargs)
 
