@@ -328,7 +328,7 @@ class LSTMAnomalyDetector(OutlierMixin, BaseLSTMAutoencoder):
             # crosses the same line. The scores' median is higher, as the
             # spread raises their low half (on GunPoint class 1, 78 % of the
             # normal test sequences flagged instead of 14 %).
-            self.offset_ = error_offset(-errors, "auto")
+            self.offset_ = _auto_offset(self.log_error_center_, self.log_error_scale_)
         else:
             scores = -self._with_spread(errors, calibration)
             self.offset_ = error_offset(scores, self.contamination)
@@ -439,8 +439,12 @@ def error_offset(scores, contamination):
     """
     if contamination != "auto":
         return float(np.percentile(scores, 100.0 * contamination))
-    median, scale = log_location(-scores)
-    return -float(np.exp(median + _AUTO_ROBUST_Z * scale))
+    return _auto_offset(*log_location(-scores))
+
+
+def _auto_offset(log_center, log_scale):
+    """The 'auto' offset of errors with this median and robust spread of logs."""
+    return -float(np.exp(log_center + _AUTO_ROBUST_Z * log_scale))
 
 
 def _error_scale(squared_errors):
