@@ -180,9 +180,10 @@ save_figure(display.figure_, "stiff_knee_reconstruction")
 # With self-attention
 # -------------------
 # ``use_attention=True`` adds a self-attention layer after the encoder and the
-# decoder LSTMs: each time step mixes in the steps it attends to, and the
-# encoder averages the result over time. Trained the same way (for half the
-# epochs, to keep this example short), how does it compare?
+# decoder LSTMs: each time step keeps its own state and adds what it draws
+# from the steps it attends to, and the encoder averages the result over
+# time. Trained the same way (for half the epochs, to keep this example
+# short), how does it compare?
 attentive = clone(detector).set_params(
     lstmanomalydetector__use_attention=True,
     lstmanomalydetector__epochs=max(EPOCHS // 2, 1),
@@ -195,9 +196,7 @@ print(f"with attention, ROC AUC: {auc:.3f}")
 # The mean attention map over the normal test cycles shows which parts of
 # the cycle each step draws on. Read the colour bar before the colours:
 # weights close to the uniform 1/51 mean the encoder averages over the whole
-# cycle. Time-averaging after attention is a narrower bottleneck than the
-# last LSTM state: on these short, smooth cycles the plain network
-# reconstructs better, and attention is worth trying on longer sequences.
+# cycle.
 display = AttentionDisplay.from_estimator(
     attentive,
     X_test_2d[y_test == 1],

@@ -28,12 +28,16 @@ def build_autoencoder(
     the encoder and the decoder.
 
     Encoder: ``Input(T, C)`` -> one ``LSTM`` per entry of ``lstm_units``, each
-    followed by ``Dropout`` -> optional ``AttentionLayer`` -> pooling over time
-    -> ``Dense(latent_dim)``.
+    followed by ``Dropout`` -> optional attention -> pooling over time ->
+    ``Dense(latent_dim)``.
 
     Decoder: ``Input(latent_dim)`` -> ``RepeatVector(T)`` -> the LSTM sizes in
-    reverse order, each followed by ``Dropout`` -> optional ``AttentionLayer``
-    -> ``TimeDistributed(Dense(C))``.
+    reverse order, each followed by ``Dropout`` -> optional attention ->
+    ``TimeDistributed(Dense(C))``.
+
+    The attention is an ``AttentionLayer`` whose output is added to its input
+    (a residual connection, as in a Transformer): each step keeps its own
+    state and gains what it attends to.
 
     How a sequence becomes the latent vector (``pooling``): the last encoder
     LSTM (or the attention after it) gives one hidden state per time step;
@@ -134,13 +138,22 @@ def _build_encoder(
         regularizer=regularizer,
     )
     if attend:
-        x = AttentionLayer(name="encoder_attention")(x)
+        x = _attend(x, "encoder_attention")
     if per_step:
         x = _pool_over_time(x, pooling, n_timesteps=shape[0])
     latent = keras.layers.Dense(
         latent_dim, kernel_regularizer=regularizer, name="latent"
     )(x)
     return keras.Model(sequences, latent, name="encoder")
+
+
+def _attend(states, name):
+    # The attention's output is added to its input. Without that path the
+    # decoder's attention averages the states of all steps with near-uniform
+    # weights at first, every step gets the same output, and the default
+    # network learned no shape at all (benchmarks/README.md, "Attention").
+    attended = AttentionLayer(name=name)(states)
+    return keras.layers.Add(name=f"{name}_residual")([states, attended])
 
 
 def _pool_over_time(states, pooling, n_timesteps):
@@ -159,7 +172,7 @@ def _build_decoder(shape, latent_dim, lstm_units, attend, *, dropout_rate, regul
         x, lstm_units, True, dropout_rate=dropout_rate, regularizer=regularizer
     )
     if attend:
-        x = AttentionLayer(name="decoder_attention")(x)
+        x = _attend(x, "decoder_attention")
     dense = keras.layers.Dense(n_channels, kernel_regularizer=regularizer)
     reconstruction = keras.layers.TimeDistributed(dense, name="reconstruction")(x)
     return keras.Model(latent, reconstruction, name="decoder")
