@@ -9,9 +9,11 @@ and ``keras.ops``. What cannot, lives here:
   ``keras.utils.set_random_seed`` touches put back afterwards. TensorFlow's
   and PyTorch's generators are reached through the modules Keras has already
   loaded, never imported from here.
-- :func:`training_jit_compile`: whether a training run compiles with XLA.
+- :func:`training_jit_compile`: whether a training run compiles with XLA,
+  and :func:`compiled_for_training`, which sets it for one training run.
 - :func:`padded_batch_size`: the batch size at which to predict, so that JAX
-  compiles its prediction function for a few shapes, not for every one.
+  compiles its prediction function for a few shapes, not for every one, and
+  :func:`predict_on_batch`, which predicts at that size.
 """
 
 import random
@@ -24,7 +26,14 @@ from keras.src.backend.common import global_state
 from keras.src.trainers.trainer import model_supports_jit
 from sklearn.utils import check_random_state
 
-__all__ = ["name", "padded_batch_size", "seeded", "training_jit_compile"]
+__all__ = [
+    "compiled_for_training",
+    "name",
+    "padded_batch_size",
+    "predict_on_batch",
+    "seeded",
+    "training_jit_compile",
+]
 
 # On TensorFlow, training this many optimizer steps or more is compiled with
 # XLA where the model supports it (CPU; the GPU's fused cuDNN LSTM does not):
@@ -61,6 +70,22 @@ def training_jit_compile(model, n_steps):
     return model.jit_compile
 
 
+@contextmanager
+def compiled_for_training(model, jit_compile):
+    """Train ``model`` with ``jit_compile``, then restore its own setting.
+
+    Prediction keeps the model's own setting: on TensorFlow, XLA would compile
+    it again for every new batch size, and single sequences are scored one at
+    a time.
+    """
+    prediction_setting = model.jit_compile
+    model.jit_compile = jit_compile
+    try:
+        yield
+    finally:
+        model.jit_compile = prediction_setting
+
+
 def padded_batch_size(n_samples):
     """The batch size at which to predict ``n_samples`` sequences.
 
@@ -73,6 +98,17 @@ def padded_batch_size(n_samples):
     if name() != "jax":
         return n_samples
     return 1 << (n_samples - 1).bit_length()
+
+
+def predict_on_batch(model, batch):
+    """``model.predict_on_batch`` as NumPy, padded to :func:`padded_batch_size`."""
+    n_samples = len(batch)
+    padding = padded_batch_size(n_samples) - n_samples
+    if padding:
+        batch = np.concatenate(
+            [batch, np.zeros((padding, *batch.shape[1:]), batch.dtype)]
+        )
+    return np.asarray(model.predict_on_batch(batch))[:n_samples]
 
 
 @contextmanager

@@ -7,8 +7,11 @@ from sklearn.base import OutlierMixin
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ._base import _REDUCE_AXES, BaseLSTMAutoencoder
+from ._base import BaseLSTMAutoencoder
+from ._fitted_state import Floats, Number
+from ._inference import REDUCE_AXES
 from ._spread import log_location, spread_statistics, spread_z
+from ._training import split_off_validation
 
 __all__ = ["LSTMAnomalyDetector"]
 
@@ -264,6 +267,16 @@ class LSTMAnomalyDetector(OutlierMixin, BaseLSTMAutoencoder):
         "check_spread": ["boolean"],
     }
 
+    _fitted_state = {
+        **BaseLSTMAutoencoder._fitted_state,
+        "offset_": Number(),
+        "error_scale_": Floats(("n_timesteps_", "n_channels_"), positive=True),
+        "log_error_center_": Number(),
+        "log_error_scale_": Number(minimum=0),
+        "spread_center_": Floats(("n_channels_",)),
+        "spread_scale_": Floats(("n_channels_",), positive=True),
+    }
+
     def __init__(
         self,
         *,
@@ -316,7 +329,7 @@ class LSTMAnomalyDetector(OutlierMixin, BaseLSTMAutoencoder):
         self.check_spread = check_spread
 
     def _after_training(self, calibration):
-        squared_errors = self._squared_errors(calibration, axes=_REDUCE_AXES[None])
+        squared_errors = self._squared_errors(calibration, axes=REDUCE_AXES[None])
         self.error_scale_ = np.ones(squared_errors.shape[1:])
         if self.normalize_errors:
             self.error_scale_ = _error_scale(squared_errors)
@@ -332,6 +345,34 @@ class LSTMAnomalyDetector(OutlierMixin, BaseLSTMAutoencoder):
         else:
             scores = -self._with_spread(errors, calibration)
             self.offset_ = error_offset(scores, self.contamination)
+
+    def calibration_indices(self, n_samples):
+        """Which of ``n_samples`` training sequences :meth:`fit` calibrates on.
+
+        Meta-estimators that cut the training sequences themselves, such as
+        :class:`~sklearn_lstmae.SlidingWindowDetector`, ask this to calibrate
+        their own threshold on the same part of their data.
+
+        Parameters
+        ----------
+        n_samples : int
+            Number of sequences passed to :meth:`fit`.
+
+        Returns
+        -------
+        indices : ndarray of shape (n_calibration,)
+            The held-out tail with ``validation_split > 0``, else every index
+            (see Notes, "Which data the threshold comes from").
+
+        Examples
+        --------
+        >>> from sklearn_lstmae import LSTMAnomalyDetector
+        >>> LSTMAnomalyDetector(validation_split=0.2).calibration_indices(10)
+        array([8, 9])
+        """
+        indices = np.arange(n_samples)
+        _, held_out = split_off_validation(indices, self.validation_split)
+        return indices if held_out is None else held_out
 
     def _with_spread(self, errors, sequences):
         """``errors``, raised to what an unusual spread of ``sequences`` equals."""

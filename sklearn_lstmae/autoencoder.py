@@ -4,7 +4,7 @@ import keras
 
 from ._validation import check_network_params
 from .layers import AttentionLayer
-from .network import build_autoencoder
+from .network import build_autoencoder, decoder_of, encoder_of
 
 __all__ = ["LSTMAutoencoder"]
 
@@ -165,7 +165,7 @@ class LSTMAutoencoder:
             compile=not is_legacy_h5,
             safe_mode=True,
         )
-        encoder = autoencoder.get_layer("encoder")
+        encoder = encoder_of(autoencoder)
         lstm_layers = [
             layer for layer in encoder.layers if isinstance(layer, keras.layers.LSTM)
         ]
@@ -184,5 +184,5 @@ class LSTMAutoencoder:
         )
         self.autoencoder = autoencoder
         self.encoder = encoder
-        self.decoder = autoencoder.get_layer("decoder")
+        self.decoder = decoder_of(autoencoder)
         return self

@@ -23,19 +23,11 @@ from sklearn.utils._param_validation import HasMethods, Interval, validate_param
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
+from ._metaestimators import inner_has
 from .stream import SlidingWindowDetector
-from .windows import _as_columns, n_windows
+from .windows import as_columns, n_windows
 
 __all__ = ["ParallelPostFit", "fit_incremental"]
-
-
-def _estimator_has(method):
-    """``available_if`` check on the fitted estimator, else the unfitted one."""
-
-    def check(self):
-        return hasattr(getattr(self, "estimator_", self.estimator), method)
-
-    return check
 
 
 def _delegate(method, returns):
@@ -60,7 +52,7 @@ def _delegate(method, returns):
             What the estimator returns; for a dask array input a dask array,
             chunked along samples (or time points) as the input.
         """
-    return available_if(_estimator_has(method))(apply)
+    return available_if(inner_has(method))(apply)
 
 
 class ParallelPostFit(MetaEstimatorMixin, BaseEstimator):
@@ -208,7 +200,7 @@ def _apply_to_samples(estimator, method, X, kwargs):
 
 
 def _apply_to_stream(estimator, method, X, kwargs):
-    X = _as_columns(X)
+    X = as_columns(X)
     window_size, stride = estimator.window_size, estimator.stride
     n_windows(X.shape[0], window_size)
     # Blocks start on the stride's grid and reach a whole number of strides,

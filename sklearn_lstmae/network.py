@@ -1,14 +1,26 @@
-"""The one builder of the LSTM autoencoder network.
+"""The one builder of the LSTM autoencoder network, and the names of its parts.
 
 Both estimators and :class:`~sklearn_lstmae.LSTMAutoencoder` call
-:func:`build_autoencoder`; nothing else in the package creates layers.
+:func:`build_autoencoder`; nothing else in the package creates layers. The
+parts of a built network are reached through :func:`encoder_of`,
+:func:`decoder_of` and :func:`attention_inputs`, which know the layer names.
 """
 
 import keras
 
 from .layers import AttentionLayer
 
-__all__ = ["build_autoencoder"]
+__all__ = [
+    "ATTENTION_LAYERS",
+    "attention_inputs",
+    "attention_scores",
+    "build_autoencoder",
+    "decoder_of",
+    "encoder_of",
+]
+
+# The attention layers a network built with use_attention=True has, by name.
+ATTENTION_LAYERS = ("encoder_attention", "decoder_attention")
 
 
 def build_autoencoder(
@@ -176,3 +188,52 @@ def _build_decoder(shape, latent_dim, lstm_units, attend, *, dropout_rate, regul
     dense = keras.layers.Dense(n_channels, kernel_regularizer=regularizer)
     reconstruction = keras.layers.TimeDistributed(dense, name="reconstruction")(x)
     return keras.Model(latent, reconstruction, name="decoder")
+
+
+def encoder_of(autoencoder):
+    """The encoder of a network :func:`build_autoencoder` built."""
+    return autoencoder.get_layer("encoder")
+
+
+def decoder_of(autoencoder):
+    """The decoder of a network :func:`build_autoencoder` built."""
+    return autoencoder.get_layer("decoder")
+
+
+def attention_inputs(autoencoder):
+    """What feeds each attention layer of ``autoencoder``, and the layer.
+
+    Returns
+    -------
+    inputs : dict of str to (keras.Model, AttentionLayer)
+        For ``"encoder_attention"`` and ``"decoder_attention"``: a model that
+        maps sequences to that layer's input (sharing the autoencoder's
+        weights), and the layer. Empty for a network without attention.
+    """
+    encoder, decoder = encoder_of(autoencoder), decoder_of(autoencoder)
+    if not any(isinstance(layer, AttentionLayer) for layer in encoder.layers):
+        return {}
+    encoder_name, decoder_name = ATTENTION_LAYERS
+    sequences = keras.Input(shape=encoder.input_shape[1:])
+    decoder_part = _layer_input_model(decoder, decoder_name)
+    return {
+        encoder_name: (
+            _layer_input_model(encoder, encoder_name),
+            encoder.get_layer(encoder_name),
+        ),
+        decoder_name: (
+            keras.Model(sequences, decoder_part(encoder(sequences))),
+            decoder.get_layer(decoder_name),
+        ),
+    }
+
+
+def attention_scores(attention, attention_input):
+    """The weights ``attention`` gives ``attention_input``, as NumPy."""
+    _, scores = attention(attention_input, return_attention_scores=True)
+    return keras.ops.convert_to_numpy(scores)
+
+
+def _layer_input_model(network, layer_name):
+    """The part of ``network`` that feeds its layer ``layer_name``."""
+    return keras.Model(network.input, network.get_layer(layer_name).input)

@@ -10,7 +10,6 @@ rebuilds only this package's estimator classes from it.
 import json
 import tempfile
 import zipfile
-from collections import defaultdict
 from pathlib import Path
 
 import keras
@@ -31,8 +30,6 @@ _TRUSTED_CLASSES = {
 # dtype kinds of the arrays an archive may hold: numbers, bools, and the
 # strings of feature_names_in_ (object arrays of str, as scikit-learn has them).
 _ARRAY_KINDS = set("fiubOU")
-# Fitted state that is not a public fitted attribute but is needed to predict.
-_PRIVATE_STATE = ("_input_ndim",)
 
 
 def save_estimator(estimator, path):
@@ -138,10 +135,7 @@ def load_estimator(path):
             safe_mode=True,
         )
     _check_model_matches(estimator, model)
-    estimator.history_ = defaultdict(list, estimator.history_)
-    estimator.model_ = model
-    estimator._random_state = None
-    estimator._initialize_callbacks()
+    estimator._attach_network(model)
     return estimator
 
 
@@ -214,139 +208,40 @@ def _estimator_from_params(cls, params):
     return estimator
 
 
-def _is_count(value):
-    return isinstance(value, int) and not isinstance(value, bool) and value > 0
-
-
-def _is_number(value):
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
-def _is_finite_number(value):
-    return _is_number(value) and bool(np.isfinite(value))
-
-
-def _is_finite_array(ndim, positive=False):
-    """A check that a value is a float64 array of ``ndim`` finite values."""
-
-    def is_kind(value):
-        return (
-            isinstance(value, np.ndarray)
-            and value.dtype == np.float64
-            and value.ndim == ndim
-            and bool(np.isfinite(value).all())
-            and (not positive or bool((value > 0).all()))
-        )
-
-    return is_kind
-
-
-def _is_history(value):
-    return isinstance(value, dict) and all(
-        isinstance(key, str)
-        and isinstance(losses, list)
-        and all(_is_number(loss) for loss in losses)
-        for key, losses in value.items()
-    )
-
-
-def _is_names(value):
-    return (
-        isinstance(value, np.ndarray)
-        and value.ndim == 1
-        and all(isinstance(name, str) for name in value)
-    )
-
-
-# The fitted state each class defines, and what kind each value must be. An
-# archive may set nothing else: a name such as "score_samples" would replace a
-# method, "threshold_" a property.
-_COMMON_FITTED = {
-    "n_features_in_": (_is_count, "a positive int"),
-    "n_timesteps_": (_is_count, "a positive int"),
-    "n_channels_": (_is_count, "a positive int"),
-    "channel_mean_": (_is_finite_array(1), "a 1-D float64 array of finite values"),
-    "channel_scale_": (_is_finite_array(1), "a 1-D float64 array of finite values"),
-    "history_": (_is_history, "a dict of str to lists of numbers"),
-    "_input_ndim": (lambda value: value in (2, 3) and _is_count(value), "2 or 3"),
-}
-_FITTED_KINDS = {
-    "LSTMAutoencoderTransformer": _COMMON_FITTED,
-    "LSTMAnomalyDetector": {
-        **_COMMON_FITTED,
-        "offset_": (_is_finite_number, "a finite number"),
-        "error_scale_": (
-            _is_finite_array(2, positive=True),
-            "a 2-D float64 array of finite positive values",
-        ),
-        "log_error_center_": (_is_finite_number, "a finite number"),
-        "log_error_scale_": (
-            lambda value: _is_finite_number(value) and value >= 0,
-            "a finite number >= 0",
-        ),
-        "spread_center_": (
-            _is_finite_array(1),
-            "a 1-D float64 array of finite values",
-        ),
-        "spread_scale_": (
-            _is_finite_array(1, positive=True),
-            "a 1-D float64 array of finite positive values",
-        ),
-    },
-}
-_OPTIONAL_FITTED = {"feature_names_in_": (_is_names, "a 1-D array of str")}
-
-
 def _checked_fitted_state(cls, fitted):
-    """``fitted``, if it holds exactly the state of ``cls``, each of its kind."""
-    required = _FITTED_KINDS[cls.__name__]
-    kinds = {**required, **_OPTIONAL_FITTED}
+    """``fitted``, if it holds exactly the state ``cls`` declares, each of its kind.
+
+    An archive may set nothing else: a name such as "score_samples" would
+    replace a method, "threshold_" a property.
+    """
+    kinds = cls._fitted_state
     unknown = sorted(set(fitted) - set(kinds))
-    missing = sorted(set(required) - set(fitted))
+    missing = sorted(
+        name for name, kind in kinds.items() if kind.required and name not in fitted
+    )
     if unknown or missing:
         raise ValueError(
             f"The archive's fitted state for {cls.__name__} does not match the "
             f"class: unknown {unknown}, missing {missing}."
         )
     for name, value in fitted.items():
-        is_kind, kind = kinds[name]
-        if not is_kind(value):
+        if not kinds[name].holds(value):
             raise ValueError(
-                f"The archive's fitted attribute {name!r} must be {kind}; got "
-                f"{_short_repr(value)}."
+                f"The archive's fitted attribute {name!r} must be "
+                f"{kinds[name].description}; got {_short_repr(value)}."
             )
-    _check_fitted_shapes(fitted)
-    return fitted
-
-
-def _check_fitted_shapes(fitted):
-    n_timesteps, n_channels = fitted["n_timesteps_"], fitted["n_channels_"]
-    sizes = {
-        "n_features_in_": (fitted["n_features_in_"], n_timesteps * n_channels),
-        "channel_mean_": (len(fitted["channel_mean_"]), n_channels),
-        "channel_scale_": (len(fitted["channel_scale_"]), n_channels),
-    }
-    if "feature_names_in_" in fitted:
-        sizes["feature_names_in_"] = (
-            len(fitted["feature_names_in_"]),
-            fitted["n_features_in_"],
-        )
-    if "error_scale_" in fitted:
-        sizes["error_scale_"] = (
-            fitted["error_scale_"].shape,
-            (n_timesteps, n_channels),
-        )
-        for name in ("spread_center_", "spread_scale_"):
-            sizes[name] = (len(fitted[name]), n_channels)
-    for name, (size, expected) in sizes.items():
-        if size != expected:
+    for name, kind in kinds.items():
+        if name not in fitted:
+            continue
+        size, expected = kind.size(fitted[name]), kind.expected_size(fitted)
+        if expected is not None and size != expected:
+            counts = " and ".join(f"{count}={fitted[count]}" for count in kind.counts)
             raise ValueError(
                 f"The archive's fitted attribute {name!r} has size {size}; "
-                f"n_timesteps_={n_timesteps} and n_channels_={n_channels} "
-                f"make it {expected}."
+                f"{counts} make{'s' if len(kind.counts) == 1 else ''} it "
+                f"{expected}."
             )
-    if not (fitted["channel_scale_"] > 0).all():
-        raise ValueError("The archive's channel_scale_ must be positive.")
+    return fitted
 
 
 def _check_model_matches(estimator, model):
@@ -372,12 +267,11 @@ def _short_repr(value):
 
 
 def _fitted_state(estimator):
-    public = {
-        name: value
-        for name, value in vars(estimator).items()
-        if name.endswith("_") and not name.startswith("_") and name != "model_"
+    return {
+        name: getattr(estimator, name)
+        for name in estimator._fitted_state
+        if hasattr(estimator, name)
     }
-    return {**public, **{name: getattr(estimator, name) for name in _PRIVATE_STATE}}
 
 
 def _to_json(value, what, name=None):

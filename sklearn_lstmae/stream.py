@@ -17,14 +17,9 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ._metaestimators import inner_has
 from .anomaly import LSTMAnomalyDetector, error_offset
-from .windows import (
-    _add_windows,
-    _as_columns,
-    _mean_per_point,
-    n_windows,
-    sliding_windows,
-)
+from .windows import PointMeans, as_columns, n_windows, sliding_windows
 
 __all__ = ["SlidingWindowDetector"]
 
@@ -39,18 +34,6 @@ _MAX_TRAINING_WINDOWS = 4096
 # last calibration points: scoring a whole day's training stream again would
 # cost more than training.
 _MAX_CALIBRATION_POINTS = 50_000
-
-
-def _inner_has(attribute):
-    """``available_if`` check on the fitted inner estimator, else the unfitted one."""
-
-    def check(self):
-        inner = getattr(self, "estimator_", None)
-        if inner is None:
-            inner = LSTMAnomalyDetector if self.estimator is None else self.estimator
-        return hasattr(inner, attribute)
-
-    return check
 
 
 class SlidingWindowDetector(OutlierMixin, MetaEstimatorMixin, BaseEstimator):
@@ -125,7 +108,10 @@ class SlidingWindowDetector(OutlierMixin, MetaEstimatorMixin, BaseEstimator):
     the held-out tail of the stream, the points from the first held-out
     training window on; else from the training stream itself, which the
     network has fitted and which gives a threshold on the low side. Only the
-    last 50,000 calibration points are scored.
+    last 50,000 calibration points are scored. An inner estimator says which
+    windows it holds back with a ``calibration_indices(n_samples)`` method,
+    as :meth:`LSTMAnomalyDetector.calibration_indices` does; one without it
+    is taken to calibrate on all of them.
 
     **Memory.** Scoring never holds all windows: they are scored 4096 at a
     time and added into one running sum per point, so that a stream of
@@ -263,11 +249,13 @@ class SlidingWindowDetector(OutlierMixin, MetaEstimatorMixin, BaseEstimator):
         return _last_points(streams, _MAX_CALIBRATION_POINTS, self.window_size)
 
     def _first_held_out_window(self, n_training_windows):
-        split = getattr(self.estimator_, "_split_off_validation", None)
-        if split is None:
+        """The first window the inner estimator calibrated on, if not all."""
+        if not hasattr(self.estimator_, "calibration_indices"):
             return None
-        _, held_out = split(np.arange(n_training_windows))
-        return None if held_out is None else int(held_out[0])
+        calibration = self.estimator_.calibration_indices(n_training_windows)
+        if len(calibration) == n_training_windows:
+            return None
+        return int(calibration[0])
 
     def _calibrated_offset(self, streams):
         if self.contamination == "auto" and self.point_score_ == "window":
@@ -298,7 +286,7 @@ class SlidingWindowDetector(OutlierMixin, MetaEstimatorMixin, BaseEstimator):
                 f"{type(stream).__name__}. Pass a dense array, e.g. X.toarray()."
             )
         if not hasattr(stream, "columns"):  # a DataFrame keeps its column names
-            stream = _as_columns(np.asarray(stream))
+            stream = as_columns(np.asarray(stream))
         stream = validate_data(
             self, stream, reset=reset, dtype=[np.float64, np.float32]
         )
@@ -348,22 +336,18 @@ class SlidingWindowDetector(OutlierMixin, MetaEstimatorMixin, BaseEstimator):
         last_start = len(stream) - self.window_size
         if last_start % self.stride:
             chunks.append((last_start, stream[np.newaxis, last_start:]))
-        sums, counts = None, np.zeros(len(stream))
+        point_means = PointMeans(len(stream), self.stride)
         for first_point, chunk in chunks:
             values = window_values(self._inner_input(chunk))
-            if sums is None:
-                sums = np.zeros((len(stream), *values.shape[2:]))
-            _add_windows(
-                sums, counts, values, first_point=first_point, stride=self.stride
-            )
-        return _mean_per_point(sums, counts)
+            point_means.add(values, first_point=first_point)
+        return point_means.means()
 
     def _per_point(self, X, score_stream):
         check_is_fitted(self)
         streams = self._validate_streams(X, reset=False)
         return np.concatenate([score_stream(stream) for stream in streams])
 
-    @available_if(_inner_has("reconstruction_error"))
+    @available_if(inner_has("reconstruction_error", default=LSTMAnomalyDetector))
     def reconstruction_error(self, X, reduce="point"):
         """Each point's own error, averaged over the windows that cover it.
 

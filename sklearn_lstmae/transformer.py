@@ -5,6 +5,7 @@ from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils.validation import check_array, check_is_fitted
 
 from ._base import BaseLSTMAutoencoder
+from .network import decoder_of, encoder_of
 
 __all__ = ["LSTMAutoencoderTransformer"]
 
@@ -146,7 +147,7 @@ class LSTMAutoencoderTransformer(
             The latent vectors.
         """
         sequences = self._check_and_fold(X)
-        return self._predict_chunks(self.model_.get_layer("encoder"), sequences)
+        return self._predict_chunks(encoder_of(self.model_), sequences)
 
     def inverse_transform(self, X):
         """Decode latent vectors back into sequences.
@@ -171,7 +172,7 @@ class LSTMAutoencoderTransformer(
                 f"{type(self).__name__} was fitted with "
                 f"latent_dim={self._n_features_out}."
             )
-        decoder = self.model_.get_layer("decoder")
+        decoder = decoder_of(self.model_)
         sequences = self._predict_chunks(
             decoder, latent, self._to_user_units, sequences_in=False
         )
@@ -179,7 +180,7 @@ class LSTMAutoencoderTransformer(
 
     @property
     def _n_features_out(self):
-        return self.model_.get_layer("encoder").output_shape[-1]
+        return encoder_of(self.model_).output_shape[-1]
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -1,11 +1,22 @@
-"""Sliding windows over a stream, and per-window values mapped back to points."""
+"""Sliding windows over a stream, and per-window values mapped back to points.
+
+:func:`sliding_windows` cuts the windows; :class:`PointMeans` adds values of
+windows, chunk by chunk, into one mean per point, which is what
+:func:`windows_to_points` and the stream detector's scoring return.
+"""
 
 from numbers import Integral
 
 import numpy as np
 from sklearn.utils._param_validation import Interval, validate_params
 
-__all__ = ["n_windows", "sliding_windows", "windows_to_points"]
+__all__ = [
+    "PointMeans",
+    "as_columns",
+    "n_windows",
+    "sliding_windows",
+    "windows_to_points",
+]
 
 _POSITIVE_INT = [Interval(Integral, 1, None, closed="left")]
 
@@ -85,7 +96,7 @@ def sliding_windows(X, window_size, stride=1):
     array([[0., 1., 2.],
            [2., 3., 4.]])
     """
-    stream = _as_columns(np.asarray(X))
+    stream = as_columns(np.asarray(X))
     n_windows(len(stream), window_size, stride)
     # (n_points - window_size + 1, n_channels, window_size), channels before time.
     every_window = np.lib.stride_tricks.sliding_window_view(stream, window_size, axis=0)
@@ -151,14 +162,24 @@ def windows_to_points(values, n_points, window_size, stride=1):
         )
     if per_window:
         values = np.broadcast_to(values[:, np.newaxis], (expected, window_size))
-    sums = np.zeros((n_points, *values.shape[2:]))
-    counts = np.zeros(n_points)
-    _add_windows(sums, counts, values, first_point=0, stride=stride)
-    return _mean_per_point(sums, counts)
+    point_means = PointMeans(n_points, stride)
+    point_means.add(values, first_point=0)
+    return point_means.means()
 
 
-def _as_columns(stream):
-    """A NumPy or dask stream as ``(n_points, n_channels)``: 1-D is one channel."""
+def as_columns(stream):
+    """A NumPy or dask stream as ``(n_points, n_channels)``: 1-D is one channel.
+
+    Parameters
+    ----------
+    stream : ndarray or dask array of shape (n_points,) or (n_points, n_channels)
+        One stream; rows are time.
+
+    Returns
+    -------
+    stream : ndarray or dask array of shape (n_points, n_channels)
+        A view of ``stream``; anything else than 1-D or 2-D is a ``ValueError``.
+    """
     if stream.ndim == 1:
         return stream[:, np.newaxis]
     if stream.ndim != 2:
@@ -169,24 +190,67 @@ def _as_columns(stream):
     return stream
 
 
-def _add_windows(sums, counts, values, *, first_point, stride):
-    """Add per-step window values into per-point ``sums`` and ``counts``, in place.
+class PointMeans:
+    """Per-point means of per-step window values, added chunk by chunk.
 
-    ``values`` has shape ``(n_windows, window_size, ...)``; its first window
-    starts at point ``first_point`` of the stream. Adding a long stream's
-    windows chunk by chunk this way needs no more memory than one chunk.
+    Memory is one running sum and one count per point, whatever the number
+    of windows added, so that a long stream's windows can be scored a chunk
+    at a time.
+
+    Parameters
+    ----------
+    n_points : int
+        Length of the stream.
+    stride : int
+        Points between the starts of consecutive windows within a chunk.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_lstmae.windows import PointMeans
+    >>> point_means = PointMeans(4, stride=1)
+    >>> point_means.add(np.full((1, 3), 1.0), first_point=0)
+    >>> point_means.add(np.full((1, 3), 3.0), first_point=1)
+    >>> point_means.means()
+    array([1., 2., 2., 3.])
     """
-    n_chunk_windows, window_size = values.shape[:2]
-    span = stride * (n_chunk_windows - 1) + 1
-    for step in range(window_size):
-        # Step `step` of window i is point first_point + step + i * stride:
-        # within one step no two windows share a point, so += is safe.
-        points = slice(first_point + step, first_point + step + span, stride)
-        sums[points] += values[:, step]
-        counts[points] += 1
 
+    def __init__(self, n_points, stride):
+        self.n_points = n_points
+        self.stride = stride
+        self._sums = None
+        self._counts = np.zeros(n_points)
 
-def _mean_per_point(sums, counts):
-    """``sums / counts`` per point, in place in ``sums``; NaN where no window."""
-    with np.errstate(invalid="ignore"):
-        return np.divide(sums, counts.reshape(-1, *([1] * (sums.ndim - 1))), out=sums)
+    def add(self, values, *, first_point):
+        """Add the values of consecutive windows.
+
+        Parameters
+        ----------
+        values : ndarray of shape (n_windows, window_size, ...)
+            One value per step of each window (optionally per channel); the
+            windows lie ``stride`` apart.
+        first_point : int
+            The point at which the first of them starts.
+        """
+        if self._sums is None:
+            self._sums = np.zeros((self.n_points, *values.shape[2:]))
+        n_chunk_windows, window_size = values.shape[:2]
+        span = self.stride * (n_chunk_windows - 1) + 1
+        for step in range(window_size):
+            # Step `step` of window i is point first_point + step + i * stride:
+            # within one step no two windows share a point, so += is safe.
+            points = slice(first_point + step, first_point + step + span, self.stride)
+            self._sums[points] += values[:, step]
+            self._counts[points] += 1
+
+    def means(self):
+        """The mean per point of what was added; NaN where no window was.
+
+        Returns
+        -------
+        point_values : ndarray of shape (n_points, ...)
+            Computed in place of the running sums: call it once, at the end.
+        """
+        counts = self._counts.reshape(-1, *([1] * (self._sums.ndim - 1)))
+        with np.errstate(invalid="ignore"):
+            return np.divide(self._sums, counts, out=self._sums)

@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from ..network import ATTENTION_LAYERS
 from ._common import (
     _add_colorbar,
     _ax_or_new,
@@ -10,8 +11,6 @@ from ._common import (
     _pyplot,
     _time_axis,
 )
-
-_ATTENTION_LAYERS = ("encoder_attention", "decoder_attention")
 
 
 def _mean_of(values, index):
@@ -165,9 +164,9 @@ class AttentionDisplay:
             If the network has no attention layers.
         """
         _pyplot(f"{cls.__name__}.from_estimator")
-        if layer not in _ATTENTION_LAYERS:
+        if layer not in ATTENTION_LAYERS:
             raise ValueError(
-                f"layer must be one of {list(_ATTENTION_LAYERS)}; got {layer!r}."
+                f"layer must be one of {list(ATTENTION_LAYERS)}; got {layer!r}."
             )
         _, final, Xt = _fitted_parts(estimator, X, f"{cls.__name__}.from_estimator")
         weights = final.attention_weights(Xt)[layer]

@@ -4,7 +4,7 @@ import numpy as np
 from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
-from ..windows import _as_columns
+from ..windows import as_columns
 from ._common import _axes_column, _channel_names, _pyplot
 
 _ERROR_LABEL = "anomaly score (higher = more anomalous)"
@@ -18,7 +18,7 @@ def _unpack_stream(stream, time, channel_names):
             channel_names = [str(column) for column in stream.columns]
         elif channel_names is None and getattr(stream, "name", None) is not None:
             channel_names = [str(stream.name)]
-    return _as_columns(np.asarray(stream, dtype=float)), time, channel_names
+    return as_columns(np.asarray(stream, dtype=float)), time, channel_names
 
 
 def _per_point(values, n_points, name):
