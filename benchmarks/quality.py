@@ -349,7 +349,11 @@ def main():
         help="one seed, one task of each data set but ACSF1: for trying levers",
     )
     parser.add_argument(
-        "--tasks", default="", help="only the tasks whose name contains this text"
+        "--tasks",
+        nargs="+",
+        default=[""],
+        metavar="TEXT",
+        help="only the tasks whose name contains one of these texts",
     )
     parser.add_argument(
         "--methods",
@@ -370,7 +374,8 @@ def main():
     tasks = {
         name: task
         for name, task in all_tasks().items()
-        if args.tasks in name and (not args.screen or name in SCREENING_TASKS)
+        if any(text in name for text in args.tasks)
+        and (not args.screen or name in SCREENING_TASKS)
     }
     print(
         f"sklearn-lstmae quality, {time.strftime('%Y-%m-%d')}, {platform.machine()}, "
