@@ -54,6 +54,12 @@ Methods, all at the same latent size:
   hidden states of all time steps, not only the last, feed the latent layer.
   This is the network and training of ``LSTMAutoencoderTransformer(latent_dim=8)``,
   whose default pooling it is;
+- ``LSTM long`` and ``LSTM long flatten``: the defaults (and ``"flatten"``)
+  with ``max_timesteps=64, time_positions=True``: sequences longer than 64
+  steps are averaged down in bins for the LSTMs and the reconstruction
+  interpolated back; the decoder sees five time-position channels;
+- ``LSTM linear`` and ``LSTM linear long flatten``: the same with
+  ``linear_path=True``, a linear map beside the LSTMs that starts as PCA;
 - ``LSTM obvious``: the defaults' network trained the obvious way: 100 epochs,
   batch size 32, Adam defaults, no scaling;
 - ``PCA``: ``PCA(n_components=8)`` on the flattened sequences, scored by its
@@ -62,8 +68,9 @@ Methods, all at the same latent size:
 
 ``--score-variants`` adds, for each LSTM detector, rows for other scores of
 the same fitted network (``score_variants``): its normalised reconstruction
-error without the spread check (``check_spread=False``), and the plain mean
-squared error (``normalize_errors=False`` too).
+error without the spread check (``check_spread=False``), the plain mean
+squared error (``normalize_errors=False`` too), and the detector's score
+fused with PCA(8)'s error as robust z-scores (sum and maximum).
 """
 
 import argparse
@@ -113,19 +120,26 @@ class FlatIsolationForest:
         return self.forest.score_samples(X.reshape(len(X), -1))
 
 
+LONG = {"max_timesteps": 64, "time_positions": True}
+
+
+def _lstm(seed, **levers):
+    return LSTMAnomalyDetector(latent_dim=LATENT_DIM, random_state=seed, **levers)
+
+
 METHODS = {
-    "LSTM defaults": lambda seed: LSTMAnomalyDetector(
-        latent_dim=LATENT_DIM, random_state=seed
+    "LSTM defaults": lambda seed: _lstm(seed),
+    "LSTM flatten": lambda seed: _lstm(seed, pooling="flatten"),
+    # Issue 28's levers: the LSTMs on at most 64 steps with the decoder told
+    # where each step lies; a PCA-initialised linear path beside the LSTMs.
+    "LSTM long": lambda seed: _lstm(seed, **LONG),
+    "LSTM long flatten": lambda seed: _lstm(seed, **LONG, pooling="flatten"),
+    "LSTM linear": lambda seed: _lstm(seed, linear_path=True),
+    "LSTM linear long flatten": lambda seed: _lstm(
+        seed, **LONG, pooling="flatten", linear_path=True
     ),
-    "LSTM flatten": lambda seed: LSTMAnomalyDetector(
-        latent_dim=LATENT_DIM, pooling="flatten", random_state=seed
-    ),
-    "LSTM obvious": lambda seed: LSTMAnomalyDetector(
-        latent_dim=LATENT_DIM,
-        epochs=100,
-        batch_size=32,
-        standardize=False,
-        random_state=seed,
+    "LSTM obvious": lambda seed: _lstm(
+        seed, epochs=100, batch_size=32, standardize=False
     ),
     "PCA": PCAReconstruction,
     "IsolationForest": FlatIsolationForest,
@@ -245,25 +259,45 @@ def evaluate(method, X_train, X_test, is_normal, X_test_clean=None, variants=Fal
             clean_rmse = _rmse(reconstruction, X_test_clean[is_normal])
     scores = {"": method.score_samples(X_test)}
     if variants and isinstance(method, LSTMAnomalyDetector):
-        scores.update(score_variants(method, X_test))
+        scores.update(score_variants(method, X_train, X_test))
     return {
         name: (rmse, clean_rmse, roc_auc_score(is_normal, score), fit_seconds)
         for name, score in scores.items()
     }
 
 
-def score_variants(detector, X_test):
+def score_variants(detector, X_train, X_test):
     """Other anomaly scores of one fitted detector, higher = more normal.
 
     ``error only``: minus the normalised reconstruction error, what the
     default scores without ``check_spread``; ``plain``: minus the mean squared
-    error in the data's units, with ``normalize_errors=False`` as well.
+    error in the data's units, with ``normalize_errors=False`` as well;
+    ``+ PCA view, sum`` and ``max``: the detector's score and PCA(8)'s error
+    as robust z-scores of their logarithms (median and MAD on the training
+    sequences), fused by their sum or their maximum (issue 28's probe).
     """
     normalised = detector.reconstruction_error(X_test, reduce=None)
+    pca = PCAReconstruction(seed=0).fit(X_train)
+    views = [
+        (-detector.score_samples(X_train), -detector.score_samples(X_test)),
+        (-pca.score_samples(X_train), -pca.score_samples(X_test)),
+    ]
+    z_scores = np.array([_robust_log_z(train, test) for train, test in views])
     return {
         "error only": -normalised.mean(axis=(1, 2)),
         "plain": -(normalised * detector.error_scale_).mean(axis=(1, 2)),
+        "+ PCA view, sum": -z_scores.sum(axis=0),
+        "+ PCA view, max": -z_scores.max(axis=0),
     }
+
+
+def _robust_log_z(train_errors, test_errors):
+    """Robust z-scores of the log errors of ``test``, against those of ``train``."""
+    log_train = np.log(np.maximum(train_errors, 1e-12))
+    log_test = np.log(np.maximum(test_errors, 1e-12))
+    center = np.median(log_train)
+    spread = 1.4826 * np.median(np.abs(log_train - center))
+    return (log_test - center) / max(spread, 1e-12)
 
 
 def _rmse(reconstruction, target):

@@ -20,6 +20,7 @@ from sklearn.utils.validation import check_is_fitted
 from . import _backend
 from ._fitted_state import Choice, Count, Floats, History, Names
 from ._inference import InferenceMixin, channel_statistics
+from ._linear_path import fit_linear_path
 from ._schedule import AUTO_STEPS
 from ._training import split_off_validation, train
 from ._validation import (
@@ -47,6 +48,9 @@ class BaseLSTMAutoencoder(InferenceMixin, BaseWrapper):
         # Not a NETWORK_CONSTRAINT: LSTMAutoencoder, the specification, has no
         # pooling parameter.
         "pooling": [StrOptions({"last", "mean", "flatten"}), None],
+        "max_timesteps": [Interval(Integral, 2, None, closed="left"), None],
+        "time_positions": ["boolean"],
+        "linear_path": ["boolean"],
         "standardize": ["boolean"],
         "optimizer": [str, keras.optimizers.Optimizer, type],
         "loss": [str, keras.losses.Loss, callable],
@@ -90,6 +94,9 @@ class BaseLSTMAutoencoder(InferenceMixin, BaseWrapper):
         l2_reg=0.0,
         use_attention=False,
         pooling="flatten",
+        max_timesteps=None,
+        time_positions=False,
+        linear_path=False,
         standardize=True,
         optimizer="adam",
         loss="mse",
@@ -112,6 +119,9 @@ class BaseLSTMAutoencoder(InferenceMixin, BaseWrapper):
         self.l2_reg = l2_reg
         self.use_attention = use_attention
         self.pooling = pooling
+        self.max_timesteps = max_timesteps
+        self.time_positions = time_positions
+        self.linear_path = linear_path
         self.standardize = standardize
         self.optimizer = optimizer
         self.loss = loss
@@ -168,6 +178,8 @@ class BaseLSTMAutoencoder(InferenceMixin, BaseWrapper):
             training, held_out = split_off_validation(sequences, self.validation_split)
             if not continuing:
                 self._build_network(sequences)
+                if self.linear_path:
+                    fit_linear_path(self.model_, self._to_network(training))
             self._train(training, held_out, epochs=epochs, continuing=continuing)
         self._check_training_converged()
         self._after_training(sequences if held_out is None else held_out)
@@ -309,6 +321,9 @@ class BaseLSTMAutoencoder(InferenceMixin, BaseWrapper):
             l2_reg=self.l2_reg,
             use_attention=self.use_attention,
             pooling=self.pooling,
+            max_timesteps=self.max_timesteps,
+            time_positions=self.time_positions,
+            linear_path=self.linear_path,
         )
         autoencoder.compile(**compile_kwargs)
         return autoencoder

@@ -11,7 +11,7 @@ from abc import ABC, abstractmethod
 
 import numpy as np
 
-__all__ = ["Choice", "Count", "Floats", "History", "Names", "Number"]
+__all__ = ["Choice", "Count", "Fitted", "Floats", "History", "Names", "Number"]
 
 
 def _is_int(value):
@@ -69,15 +69,18 @@ class Count(_Kind):
 
 
 class Choice(_Kind):
-    """One of a few ints."""
+    """One of a few ints or strings."""
 
     def __init__(self, *values, required=True):
         super().__init__(required=required)
         self.values = values
-        self.description = " or ".join(str(value) for value in values)
+        self.description = " or ".join(repr(value) for value in values)
 
     def holds(self, value):
-        return _is_int(value) and value in self.values
+        # type() rather than isinstance: True is not the int 1 here.
+        return any(
+            type(value) is type(choice) and value == choice for choice in self.values
+        )
 
 
 class Number(_Kind):
@@ -162,3 +165,16 @@ class History(_Kind):
             and all(_is_number(loss) for loss in losses)
             for key, losses in value.items()
         )
+
+
+class Fitted(_Kind):
+    """A fitted estimator of this package (a meta-estimator's ``estimator_``).
+
+    It is not plain data: ``persistence.py`` writes it as an archive of its
+    own inside the outer one and reads it back with the same checks.
+    """
+
+    description = "a fitted estimator of sklearn-lstmae"
+
+    def holds(self, value):
+        return hasattr(value, "_fitted_state")

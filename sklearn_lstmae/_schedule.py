@@ -28,10 +28,15 @@ _PATIENCE = 4
 
 
 def auto_epochs(n_training, batch_size, n_steps=AUTO_STEPS):
-    """Epochs, and how often each repeats the training data, for ``"auto"``."""
+    """Epochs, how often each repeats the training data, and steps per epoch.
+
+    A training set larger than one budget's batches gets one epoch of
+    ``n_steps`` steps, which sees part of it: an epoch over all of it would
+    run past the budget (a million sequences: 31,250 steps instead of 800).
+    """
     repeats = math.ceil(_MIN_STEPS_PER_EPOCH * batch_size / n_training)
-    steps_per_epoch = math.ceil(n_training * repeats / batch_size)
-    return math.ceil(n_steps / steps_per_epoch), repeats
+    steps_per_epoch = min(math.ceil(n_training * repeats / batch_size), n_steps)
+    return math.ceil(n_steps / steps_per_epoch), repeats, steps_per_epoch
 
 
 class AutoSchedule(keras.callbacks.Callback):

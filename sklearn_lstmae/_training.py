@@ -89,13 +89,19 @@ def train(
     batch_size = fit_args["batch_size"]
     validation_data = None if held_out is None else (held_out, held_out)
     schedule = None
+    steps_per_epoch = fit_args.get("steps_per_epoch")
     if epochs == "auto":
-        epochs, repeats = auto_epochs(len(training), batch_size, budget)
+        epochs, repeats, steps_per_epoch = auto_epochs(
+            len(training), batch_size, budget
+        )
         if repeats > 1:
             training = np.tile(training, (repeats, 1, 1))
         schedule = AutoSchedule(epochs, "loss" if held_out is None else "val_loss")
+        # Keras takes an epoch of steps_per_epoch batches as the next batches
+        # of one pass over the data, not the first ones again.
+        fit_args = {**fit_args, "steps_per_epoch": steps_per_epoch}
     if jit_compile is None:
-        n_steps = epochs * math.ceil(len(training) / batch_size)
+        n_steps = epochs * (steps_per_epoch or math.ceil(len(training) / batch_size))
         jit_compile = _backend.training_jit_compile(model, n_steps)
     # Keras records the epochs into this History instead of its own, so that
     # an interrupted fit still knows which epochs ran.

@@ -23,6 +23,7 @@ from sklearn.utils._param_validation import HasMethods, Interval, validate_param
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
+from ._fitted_state import Fitted
 from ._metaestimators import inner_has
 from .stream import SlidingWindowDetector
 from .windows import as_columns, n_windows
@@ -112,6 +113,8 @@ class ParallelPostFit(MetaEstimatorMixin, BaseEstimator):
     """
 
     _parameter_constraints = {"estimator": [HasMethods(["fit"])]}
+    # What save_estimator writes and load_estimator accepts (_fitted_state.py).
+    _fitted_state = {"estimator_": Fitted()}
 
     def __init__(self, estimator):
         self.estimator = estimator

@@ -8,7 +8,7 @@ parts of a built network are reached through :func:`encoder_of`,
 
 import keras
 
-from .layers import AttentionLayer
+from .layers import AttentionLayer, TimePositions, TimeResampling, bin_size
 
 __all__ = [
     "ATTENTION_LAYERS",
@@ -33,6 +33,9 @@ def build_autoencoder(
     l2_reg=0.0,
     use_attention=False,
     pooling=None,
+    max_timesteps=None,
+    time_positions=False,
+    linear_path=False,
 ):
     """Build an LSTM autoencoder and its encoder and decoder.
 
@@ -58,6 +61,23 @@ def build_autoencoder(
     the latent vector. ``None`` is the original specification: ``"last"``
     without attention, ``"mean"`` with it.
 
+    Long sequences (``max_timesteps``): the LSTMs run on at most
+    ``max_timesteps`` steps. A longer sequence is averaged down in bins of
+    ``ceil(T / max_timesteps)`` steps (``TimeResampling``) before the encoder's
+    LSTMs, and the decoder's output interpolated back to ``T`` steps after its
+    Dense layer, so the reconstruction has the input's shape and is scored at
+    full resolution. ``time_positions=True`` appends five channels saying
+    where each step lies (``TimePositions``) to the decoder's repeated latent
+    vector. Both off is the original specification.
+
+    A linear path (``linear_path=True``) runs beside the LSTMs: the latent
+    vector is a linear map of the flattened sequence plus the LSTM encoder's
+    output, and the reconstruction a linear map of the latent vector plus the
+    LSTM decoder's output. The LSTM branches' last Dense layers start at zero,
+    so that a network whose linear maps hold a PCA of the training data
+    (:func:`~sklearn_lstmae._linear_path.fit_linear_path`) starts out as that
+    PCA and the LSTMs learn what it leaves.
+
     Parameters
     ----------
     n_timesteps : int
@@ -76,6 +96,12 @@ def build_autoencoder(
         Whether to add self-attention after the encoder and decoder LSTMs.
     pooling : {"last", "mean", "flatten"} or None, default=None
         How the encoder pools its hidden states over time (see above).
+    max_timesteps : int or None, default=None
+        Most time steps the LSTMs run on (see above); ``None``: all of them.
+    time_positions : bool, default=False
+        Whether the decoder's LSTMs see where each step lies (see above).
+    linear_path : bool, default=False
+        Whether linear maps run beside the LSTMs (see above).
 
     Returns
     -------
@@ -101,6 +127,11 @@ def build_autoencoder(
     >>> _, encoder, _ = build_autoencoder(51, 2, latent_dim=4, pooling="flatten")
     >>> encoder.get_layer("latent").input.shape  # 51 steps x 32 units
     (None, 1632)
+    >>> _, encoder, _ = build_autoencoder(
+    ...     300, 1, pooling="flatten", max_timesteps=64, time_positions=True
+    ... )
+    >>> encoder.get_layer("latent").input.shape  # bins of 5 steps: 60 x 32
+    (None, 1920)
     """
     regularizer = keras.regularizers.L2(l2_reg) if l2_reg > 0 else None
     lstm_units = [int(units) for units in lstm_units]
@@ -111,12 +142,25 @@ def build_autoencoder(
             f'pooling must be "last", "mean", "flatten" or None; got {pooling!r}.'
         )
     shape = (n_timesteps, n_channels)
-    layer_options = {"dropout_rate": dropout_rate, "regularizer": regularizer}
+    n_steps = n_timesteps
+    if max_timesteps is not None:
+        n_steps = -(-n_timesteps // bin_size(n_timesteps, max_timesteps))
+    layer_options = {
+        "dropout_rate": dropout_rate,
+        "regularizer": regularizer,
+        "linear_path": linear_path,
+    }
     encoder = _build_encoder(
-        shape, latent_dim, lstm_units, use_attention, pooling, **layer_options
+        shape, n_steps, latent_dim, lstm_units, use_attention, pooling, **layer_options
     )
     decoder = _build_decoder(
-        shape, latent_dim, lstm_units[::-1], use_attention, **layer_options
+        shape,
+        n_steps,
+        latent_dim,
+        lstm_units[::-1],
+        use_attention,
+        time_positions,
+        **layer_options,
     )
     sequences = keras.Input(shape=shape, name="sequences")
     autoencoder = keras.Model(
@@ -136,14 +180,26 @@ def _lstm_stack(x, lstm_units, last_returns_sequence, *, dropout_rate, regulariz
 
 
 def _build_encoder(
-    shape, latent_dim, lstm_units, attend, pooling, *, dropout_rate, regularizer
+    shape,
+    n_steps,
+    latent_dim,
+    lstm_units,
+    attend,
+    pooling,
+    *,
+    dropout_rate,
+    regularizer,
+    linear_path,
 ):
     sequences = keras.Input(shape=shape, name="sequences")
+    x = sequences
+    if n_steps < shape[0]:
+        x = TimeResampling(n_steps, name="bin_means")(x)
     # Without attention, "last" takes the LSTM's final state directly (the
     # specification's network, weight for weight).
     per_step = attend or pooling != "last"
     x = _lstm_stack(
-        sequences,
+        x,
         lstm_units,
         per_step,
         dropout_rate=dropout_rate,
@@ -152,11 +208,24 @@ def _build_encoder(
     if attend:
         x = _attend(x, "encoder_attention")
     if per_step:
-        x = _pool_over_time(x, pooling, n_timesteps=shape[0])
+        x = _pool_over_time(x, pooling, n_timesteps=n_steps)
     latent = keras.layers.Dense(
-        latent_dim, kernel_regularizer=regularizer, name="latent"
+        latent_dim,
+        kernel_regularizer=regularizer,
+        kernel_initializer=_branch_initializer(linear_path),
+        name="latent",
     )(x)
+    if linear_path:
+        flat = keras.layers.Flatten(name="flat_sequences")(sequences)
+        linear = keras.layers.Dense(latent_dim, name="linear_encoding")(flat)
+        latent = keras.layers.Add(name="latent_sum")([linear, latent])
     return keras.Model(sequences, latent, name="encoder")
+
+
+def _branch_initializer(linear_path):
+    # Beside a linear path the LSTM branch starts at zero: the network starts
+    # as the linear map, and the LSTMs add only what they learn.
+    return "zeros" if linear_path else "glorot_uniform"
 
 
 def _attend(states, name):
@@ -176,17 +245,46 @@ def _pool_over_time(states, pooling, n_timesteps):
     return keras.layers.Flatten()(states)
 
 
-def _build_decoder(shape, latent_dim, lstm_units, attend, *, dropout_rate, regularizer):
+def _build_decoder(
+    shape,
+    n_steps,
+    latent_dim,
+    lstm_units,
+    attend,
+    time_positions,
+    *,
+    dropout_rate,
+    regularizer,
+    linear_path,
+):
     n_timesteps, n_channels = shape
     latent = keras.Input(shape=(latent_dim,), name="latent")
-    x = keras.layers.RepeatVector(n_timesteps)(latent)
+    x = keras.layers.RepeatVector(n_steps)(latent)
+    if time_positions:
+        x = TimePositions(name="time_positions")(x)
     x = _lstm_stack(
         x, lstm_units, True, dropout_rate=dropout_rate, regularizer=regularizer
     )
     if attend:
         x = _attend(x, "decoder_attention")
-    dense = keras.layers.Dense(n_channels, kernel_regularizer=regularizer)
+    dense = keras.layers.Dense(
+        n_channels,
+        kernel_regularizer=regularizer,
+        kernel_initializer=_branch_initializer(linear_path),
+    )
     reconstruction = keras.layers.TimeDistributed(dense, name="reconstruction")(x)
+    if n_steps < n_timesteps:
+        reconstruction = TimeResampling(
+            n_timesteps, source_timesteps=n_timesteps, name="interpolation"
+        )(reconstruction)
+    if linear_path:
+        linear = keras.layers.Dense(n_timesteps * n_channels, name="linear_decoding")(
+            latent
+        )
+        linear = keras.layers.Reshape(shape, name="linear_sequences")(linear)
+        reconstruction = keras.layers.Add(name="reconstruction_sum")(
+            [linear, reconstruction]
+        )
     return keras.Model(latent, reconstruction, name="decoder")
 
 

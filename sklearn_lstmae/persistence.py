@@ -7,6 +7,9 @@ estimator's parameters and fitted attributes as JSON. :func:`load_estimator`
 rebuilds only this package's estimator classes from it.
 """
 
+import importlib
+import inspect
+import io
 import json
 import tempfile
 import zipfile
@@ -14,19 +17,31 @@ from pathlib import Path
 
 import keras
 import numpy as np
+from sklearn.base import BaseEstimator
 
+from ._base import BaseLSTMAutoencoder
+from ._fitted_state import Fitted
 from ._validation import check_network_params, check_training_params
-from .anomaly import LSTMAnomalyDetector
-from .layers import AttentionLayer
-from .transformer import LSTMAutoencoderTransformer
+from .layers import AttentionLayer, TimePositions, TimeResampling
 
 __all__ = ["load_estimator", "save_estimator"]
 
 _FORMAT_VERSION = 1
 _MODEL_ENTRY, _STATE_ENTRY = "model.keras", "estimator.json"
+# The classes an archive may name, and their modules: sklearn_lstmae.dask is
+# imported only for an archive that holds a ParallelPostFit.
 _TRUSTED_CLASSES = {
-    cls.__name__: cls for cls in (LSTMAutoencoderTransformer, LSTMAnomalyDetector)
+    "LSTMAutoencoderTransformer": "sklearn_lstmae.transformer",
+    "LSTMAnomalyDetector": "sklearn_lstmae.anomaly",
+    "SlidingWindowDetector": "sklearn_lstmae.stream",
+    "ParallelPostFit": "sklearn_lstmae.dask",
 }
+# A meta-estimator's fitted inner estimator is an archive inside the archive;
+# at most this many levels (ParallelPostFit > SlidingWindowDetector > detector).
+_MAX_NESTING = 2
+# Parameters added to the network after archives were first written, with the
+# value that builds the network those archives hold.
+_PARAMS_BEFORE = {"max_timesteps": None, "time_positions": False, "linear_path": False}
 # dtype kinds of the arrays an archive may hold: numbers, bools, and the
 # strings of feature_names_in_ (object arrays of str, as scikit-learn has them).
 _ARRAY_KINDS = set("fiubOU")
@@ -37,11 +52,15 @@ def save_estimator(estimator, path):
 
     Parameters
     ----------
-    estimator : LSTMAutoencoderTransformer or LSTMAnomalyDetector
+    estimator : LSTMAutoencoderTransformer, LSTMAnomalyDetector, \
+            SlidingWindowDetector or ParallelPostFit
         A fitted estimator whose parameters are plain values (numbers,
         strings, tuples, lists, dicts, None): Keras objects given as
         ``optimizer``, ``loss`` or ``callbacks`` cannot be written as JSON.
-    path : str or path-like
+        The inner estimator of a ``SlidingWindowDetector`` or a
+        ``ParallelPostFit`` must be one of these classes too (an
+        ``IsolationForest`` inside cannot be written without pickle).
+    path : str or path-like or file-like
         The archive to write, conventionally ending in ``.zip``.
 
     Examples
@@ -58,25 +77,41 @@ def save_estimator(estimator, path):
     >>> bool((restored.score_samples(X) == detector.score_samples(X)).all())
     True
     """
+    _save(estimator, path, nesting=0)
+
+
+def _save(estimator, path, *, nesting):
     name = type(estimator).__name__
-    if name not in _TRUSTED_CLASSES:
+    if not _is_trusted(estimator):
         raise TypeError(
             f"save_estimator saves {sorted(_TRUSTED_CLASSES)}; got a {name}."
         )
-    if not hasattr(estimator, "model_"):
+    fitted = _fitted_state(estimator)
+    if any(kind.required and key not in fitted for key, kind in _kinds(estimator)):
         raise ValueError(f"This {name} is not fitted yet; fit it before saving.")
+    inner = {key: fitted.pop(key) for key, kind in _kinds(estimator) if _nests(kind)}
+    if inner and nesting >= _MAX_NESTING:
+        raise ValueError(_too_deep())
     state = {
         "format_version": _FORMAT_VERSION,
         "class": name,
         "params": _to_json(estimator.get_params(deep=False), "parameter"),
-        "fitted": _to_json(_fitted_state(estimator), "fitted attribute"),
+        "fitted": _to_json(fitted, "fitted attribute"),
     }
-    with tempfile.TemporaryDirectory() as tmp:
-        model_path = Path(tmp) / _MODEL_ENTRY
-        estimator.model_.save(model_path)
-        with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+    compression = zipfile.ZIP_DEFLATED
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        zipfile.ZipFile(path, "w", compression=compression) as archive,
+    ):
+        if isinstance(estimator, BaseLSTMAutoencoder):
+            model_path = Path(tmp) / _MODEL_ENTRY
+            estimator.model_.save(model_path)
             archive.write(model_path, _MODEL_ENTRY)
-            archive.writestr(_STATE_ENTRY, json.dumps(state, indent=1))
+        for key, inner_estimator in inner.items():
+            inner_archive = io.BytesIO()
+            _save(inner_estimator, inner_archive, nesting=nesting + 1)
+            archive.writestr(_inner_entry(key), inner_archive.getvalue())
+        archive.writestr(_STATE_ENTRY, json.dumps(state, indent=1))
 
 
 def load_estimator(path):
@@ -116,14 +151,41 @@ def load_estimator(path):
     >>> load_estimator(path).transform(X[:3]).shape
     (3, 2)
     """
-    with tempfile.TemporaryDirectory() as tmp, zipfile.ZipFile(path) as archive:
+    return _load(path, nesting=0)
+
+
+def _load(path, *, nesting):
+    with zipfile.ZipFile(path) as archive:
         # The plain-data part is checked in full before Keras reads the network.
         state = _read_state(archive)
         cls = _trusted_class(state)
         estimator = _estimator_from_params(cls, _decoded(state, "params"))
-        fitted = _checked_fitted_state(cls, _decoded(state, "fitted"))
-        for name, value in fitted.items():
+        fitted = _decoded(state, "fitted")
+        fitted.update(_inner_estimators(archive, cls, nesting))
+        for name, value in _checked_fitted_state(cls, fitted).items():
             setattr(estimator, name, value)
+        if issubclass(cls, BaseLSTMAutoencoder):
+            _attach_archived_network(estimator, archive)
+        else:
+            _check_inner_matches(estimator)
+    return estimator
+
+
+def _inner_estimators(archive, cls, nesting):
+    """The fitted inner estimators a meta-estimator's archive holds, loaded."""
+    inner = {}
+    for key, kind in cls._fitted_state.items():
+        if not _nests(kind) or _inner_entry(key) not in archive.namelist():
+            continue
+        if nesting >= _MAX_NESTING:
+            raise ValueError(_too_deep())
+        with archive.open(_inner_entry(key)) as entry:
+            inner[key] = _load(io.BytesIO(entry.read()), nesting=nesting + 1)
+    return inner
+
+
+def _attach_archived_network(estimator, archive):
+    with tempfile.TemporaryDirectory() as tmp:
         if _MODEL_ENTRY not in archive.namelist():
             raise ValueError(
                 f"Not an archive written by save_estimator: no {_MODEL_ENTRY}."
@@ -131,12 +193,42 @@ def load_estimator(path):
         archive.extract(_MODEL_ENTRY, tmp)
         model = keras.saving.load_model(
             Path(tmp) / _MODEL_ENTRY,
-            custom_objects={"AttentionLayer": AttentionLayer},
+            custom_objects={
+                layer.__name__: layer
+                for layer in (AttentionLayer, TimePositions, TimeResampling)
+            },
             safe_mode=True,
         )
     _check_model_matches(estimator, model)
     estimator._attach_network(model)
-    return estimator
+
+
+def _is_trusted(estimator):
+    name = type(estimator).__name__
+    return name in _TRUSTED_CLASSES and type(estimator) is _class_named(name)
+
+
+def _class_named(name):
+    return getattr(importlib.import_module(_TRUSTED_CLASSES[name]), name)
+
+
+def _kinds(estimator):
+    return type(estimator)._fitted_state.items()
+
+
+def _nests(kind):
+    return isinstance(kind, Fitted)
+
+
+def _inner_entry(key):
+    return f"{key}.zip"
+
+
+def _too_deep():
+    return (
+        f"Archives nest estimators at most {_MAX_NESTING} deep (a ParallelPostFit "
+        "of a SlidingWindowDetector of a detector)."
+    )
 
 
 def _read_state(archive):
@@ -176,33 +268,41 @@ def _trusted_class(state):
             f"Unsupported archive format version {version!r}; this version of "
             f"sklearn-lstmae reads version {_FORMAT_VERSION}."
         )
-    if name not in _TRUSTED_CLASSES:
+    return _named_class(name)
+
+
+def _named_class(name):
+    if not isinstance(name, str) or name not in _TRUSTED_CLASSES:
         raise ValueError(
             f"The archive names class {name!r}; only {sorted(_TRUSTED_CLASSES)} "
             "are loaded."
         )
-    return _TRUSTED_CLASSES[name]
+    return _class_named(name)
 
 
 def _estimator_from_params(cls, params):
     """``cls(**params)``, accepting only parameters that ``cls`` has, valid."""
-    named = cls().get_params(deep=False)
+    named = inspect.signature(cls.__init__).parameters
+    routing_prefixes = getattr(cls, "_routing_prefixes", ())
     unknown = sorted(
         name
         for name in params
         if name not in named
-        and ("__" not in name or name.split("__")[0] not in cls._routing_prefixes)
+        and ("__" not in name or name.split("__")[0] not in routing_prefixes)
     )
     if unknown:
         raise ValueError(
             f"The archive holds parameter(s) {unknown}, which {cls.__name__} does "
             "not have."
         )
-    estimator = cls(**params)
+    if issubclass(cls, BaseLSTMAutoencoder):
+        params = {**_PARAMS_BEFORE, **params}
     try:
+        estimator = cls(**params)
         estimator._validate_params()
-        check_network_params(estimator)
-        check_training_params(estimator, cls._routing_prefixes)
+        if issubclass(cls, BaseLSTMAutoencoder):
+            check_network_params(estimator)
+            check_training_params(estimator, routing_prefixes)
     except (TypeError, ValueError) as error:
         raise ValueError(f"The archive holds an invalid parameter: {error}") from error
     return estimator
@@ -261,6 +361,21 @@ def _check_model_matches(estimator, model):
             )
 
 
+def _check_inner_matches(estimator):
+    """A stream detector's inner network must take its windows."""
+    inner = estimator.estimator_
+    window_size = getattr(estimator, "window_size", None)
+    if window_size is None or not isinstance(inner, BaseLSTMAutoencoder):
+        return
+    expected = (window_size, estimator.n_features_in_)
+    if (inner.n_timesteps_, inner.n_channels_) != expected:
+        raise ValueError(
+            f"The archive's inner estimator takes windows of "
+            f"{(inner.n_timesteps_, inner.n_channels_)} (steps, channels); the "
+            f"stream detector's window_size and n_features_in_ say {expected}."
+        )
+
+
 def _short_repr(value):
     text = repr(value)
     return text if len(text) <= 80 else f"{text[:77]}..."
@@ -288,6 +403,15 @@ def _to_json(value, what, name=None):
         return value.item()
     if value is None or isinstance(value, bool | int | float | str):
         return value
+    if isinstance(value, BaseEstimator):
+        if not _is_trusted(value):
+            raise TypeError(
+                f"save_estimator writes inner estimators of "
+                f"{sorted(_TRUSTED_CLASSES)} only; the {what} {name!r} is a "
+                f"{type(value).__name__}. Use joblib with trusted files."
+            )
+        params = _to_json(value.get_params(deep=False), what)
+        return {"__estimator__": type(value).__name__, "params": params}
     raise TypeError(
         f"save_estimator writes plain values only; the {what} {name!r} holds a "
         f"{type(value).__name__}. Pass it by name (e.g. optimizer='adam' with "
@@ -302,6 +426,11 @@ def _from_json(value):
         return value
     if "__tuple__" in value:
         return tuple(_from_json(item) for item in value["__tuple__"])
+    if "__estimator__" in value:
+        params = _from_json(value.get("params"))
+        if not isinstance(params, dict):
+            raise ValueError("an inner estimator's params must be an object")
+        return _estimator_from_params(_named_class(value["__estimator__"]), params)
     if "__ndarray__" in value:
         dtype = np.dtype(value["dtype"])
         if dtype.kind not in _ARRAY_KINDS:

@@ -1,5 +1,6 @@
 """Long streams: one anomaly score per time point from a detector of windows."""
 
+import functools
 import math
 from numbers import Integral, Real
 
@@ -17,11 +18,13 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ._fitted_state import Choice, Count, Fitted, Names, Number
 from ._metaestimators import inner_has
+from ._online import StreamScorer, StreamScores
 from .anomaly import LSTMAnomalyDetector, error_offset
 from .windows import PointMeans, as_columns, n_windows, sliding_windows
 
-__all__ = ["SlidingWindowDetector"]
+__all__ = ["SlidingWindowDetector", "StreamScorer", "StreamScores"]
 
 # Windows scored per call of the inner estimator: memory grows with this, not
 # with the stream (4096 windows of 64 x 3 float32 values are 3 MB).
@@ -153,6 +156,16 @@ class SlidingWindowDetector(OutlierMixin, MetaEstimatorMixin, BaseEstimator):
         ],
     }
 
+    # What save_estimator writes and load_estimator accepts (_fitted_state.py).
+    _fitted_state = {
+        "estimator_": Fitted(),
+        "offset_": Number(),
+        "point_score_": Choice("step", "window"),
+        "train_stride_": Count(),
+        "n_features_in_": Count(),
+        "feature_names_in_": Names("n_features_in_", required=False),
+    }
+
     def __init__(
         self,
         estimator=None,
@@ -280,16 +293,7 @@ class SlidingWindowDetector(OutlierMixin, MetaEstimatorMixin, BaseEstimator):
         ]
 
     def _validate_stream(self, stream, *, reset):
-        if sp.issparse(stream):
-            raise TypeError(
-                f"SlidingWindowDetector does not accept sparse input; got a "
-                f"{type(stream).__name__}. Pass a dense array, e.g. X.toarray()."
-            )
-        if not hasattr(stream, "columns"):  # a DataFrame keeps its column names
-            stream = as_columns(np.asarray(stream))
-        stream = validate_data(
-            self, stream, reset=reset, dtype=[np.float64, np.float32]
-        )
+        stream = self._validate_points(stream, reset=reset)
         if len(stream) < self.window_size:
             raise ValueError(
                 f"The stream has {len(stream)} sample(s) (time points), fewer than "
@@ -298,6 +302,21 @@ class SlidingWindowDetector(OutlierMixin, MetaEstimatorMixin, BaseEstimator):
             )
         return stream
 
+    def _validate_chunk(self, chunk):
+        """A chunk of a live stream, checked as a stream is, of any length."""
+        check_is_fitted(self)
+        return self._validate_points(chunk, reset=False)
+
+    def _validate_points(self, stream, *, reset):
+        if sp.issparse(stream):
+            raise TypeError(
+                f"SlidingWindowDetector does not accept sparse input; got a "
+                f"{type(stream).__name__}. Pass a dense array, e.g. X.toarray()."
+            )
+        if not hasattr(stream, "columns"):  # a DataFrame keeps its column names
+            stream = as_columns(np.asarray(stream))
+        return validate_data(self, stream, reset=reset, dtype=[np.float64, np.float32])
+
     def _inner_input(self, windows):
         """Windows as the inner estimator takes them: 3-D, or flattened time-major."""
         if get_tags(self.estimator_).input_tags.three_d_array:
@@ -305,10 +324,26 @@ class SlidingWindowDetector(OutlierMixin, MetaEstimatorMixin, BaseEstimator):
         return windows.reshape(len(windows), -1)
 
     def _score_stream(self, stream):
+        values = self._to_points(stream, self._window_values())
         if self.point_score_ == "step":
-            errors = self._to_points(stream, self._step_errors)
-            return np.negative(errors, out=errors)
-        return self._to_points(stream, self._window_scores)
+            return np.negative(values, out=values)
+        return values
+
+    def _window_values(self, per_channel=False):
+        """What a chunk of windows says about each of their steps."""
+        if self.point_score_ == "window":
+            return self._window_scores
+        return functools.partial(self._step_errors, per_channel=per_channel)
+
+    def _stream_scores(self, index, point_values):
+        """The online scorer's result from the per-point means of _window_values."""
+        errors = None
+        scores = point_values
+        if self.point_score_ == "step":
+            errors = point_values
+            scores = -point_values.mean(axis=1)
+        labels = np.where(scores - self.offset_ < 0, -1, 1)
+        return StreamScores(index=index, scores=scores, labels=labels, errors=errors)
 
     def _step_errors(self, windows, per_channel=False):
         errors = self.estimator_.reconstruction_error(windows, reduce=None)
@@ -346,6 +381,39 @@ class SlidingWindowDetector(OutlierMixin, MetaEstimatorMixin, BaseEstimator):
         check_is_fitted(self)
         streams = self._validate_streams(X, reset=False)
         return np.concatenate([score_stream(stream) for stream in streams])
+
+    def stream_scorer(self):
+        """A scorer for one live stream, fed chunk by chunk as points arrive.
+
+        Returns
+        -------
+        scorer : StreamScorer
+            ``scorer.update(chunk)`` returns the points whose scores became
+            final, ``scorer.close()`` the rest; together they equal
+            :meth:`score_samples` of the whole stream. One scorer per stream;
+            the detector itself is not changed.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn.ensemble import IsolationForest
+        >>> from sklearn_lstmae import SlidingWindowDetector
+        >>> from sklearn_lstmae.datasets import make_sensor_stream
+        >>> X, _, _ = make_sensor_stream(1000, n_anomalies=1, random_state=0)
+        >>> detector = SlidingWindowDetector(
+        ...     IsolationForest(random_state=0), window_size=32).fit(X)
+        >>> scorer = detector.stream_scorer()
+        >>> first = scorer.update(X[:100])  # the first 69 points are final
+        >>> first.index[[0, -1]]
+        array([ 0, 68])
+        >>> rest = [scorer.update(X[start:start + 7]) for start in range(100, 1000, 7)]
+        >>> online = np.concatenate([first.scores, *[r.scores for r in rest],
+        ...                          scorer.close().scores])
+        >>> np.allclose(online, detector.score_samples(X))
+        True
+        """
+        check_is_fitted(self)
+        return StreamScorer(self)
 
     @available_if(inner_has("reconstruction_error", default=LSTMAnomalyDetector))
     def reconstruction_error(self, X, reduce="point"):

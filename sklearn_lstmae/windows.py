@@ -203,6 +203,9 @@ class PointMeans:
         Length of the stream.
     stride : int
         Points between the starts of consecutive windows within a chunk.
+    value_shape : tuple of int or None, default=None
+        The shape of one value per point (``(n_channels,)`` for errors per
+        channel); ``None`` takes it from the first :meth:`add`.
 
     Examples
     --------
@@ -215,10 +218,12 @@ class PointMeans:
     array([1., 2., 2., 3.])
     """
 
-    def __init__(self, n_points, stride):
+    def __init__(self, n_points, stride, value_shape=None):
         self.n_points = n_points
         self.stride = stride
-        self._sums = None
+        # The stream position of the first point held: pop() moves it on.
+        self.first_point = 0
+        self._sums = None if value_shape is None else np.zeros((n_points, *value_shape))
         self._counts = np.zeros(n_points)
 
     def add(self, values, *, first_point):
@@ -236,6 +241,7 @@ class PointMeans:
             self._sums = np.zeros((self.n_points, *values.shape[2:]))
         n_chunk_windows, window_size = values.shape[:2]
         span = self.stride * (n_chunk_windows - 1) + 1
+        first_point -= self.first_point
         for step in range(window_size):
             # Step `step` of window i is point first_point + step + i * stride:
             # within one step no two windows share a point, so += is safe.
@@ -251,6 +257,38 @@ class PointMeans:
         point_values : ndarray of shape (n_points, ...)
             Computed in place of the running sums: call it once, at the end.
         """
-        counts = self._counts.reshape(-1, *([1] * (self._sums.ndim - 1)))
-        with np.errstate(invalid="ignore"):
-            return np.divide(self._sums, counts, out=self._sums)
+        return _divided(self._sums, self._counts, out=self._sums)
+
+    def extend(self, n_points):
+        """Hold ``n_points`` more points, after the last one, with nothing added."""
+        self.n_points += n_points
+        self._counts = np.concatenate([self._counts, np.zeros(n_points)])
+        if self._sums is not None:
+            grown = np.zeros((n_points, *self._sums.shape[1:]))
+            self._sums = np.concatenate([self._sums, grown])
+
+    def pop(self, n_points):
+        """The means of the first ``n_points`` points held, which are let go.
+
+        With :meth:`extend`, this slides along a stream that is still
+        arriving: memory is what lies between the two ends, not the stream.
+
+        Returns
+        -------
+        point_values : ndarray of shape (n_points, ...)
+            As :meth:`means` gives them.
+        """
+        counts, self._counts = np.split(self._counts, [n_points])
+        self.n_points -= n_points
+        self.first_point += n_points
+        if self._sums is None:
+            return np.full(n_points, np.nan)
+        sums, self._sums = np.split(self._sums, [n_points])
+        return _divided(sums, counts)
+
+
+def _divided(sums, counts, out=None):
+    """``sums / counts`` per point; NaN where the count is 0."""
+    counts = counts.reshape(-1, *([1] * (sums.ndim - 1)))
+    with np.errstate(invalid="ignore"):
+        return np.divide(sums, counts, out=out)

@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 
 from sklearn_lstmae import AttentionLayer
+from sklearn_lstmae.layers import TimePositions, TimeResampling
 
 pytestmark = pytest.mark.all_backends
 
@@ -84,3 +85,45 @@ def test_attention_config_round_trip():
     restored = keras.saving.deserialize_keras_object(serialized)
     assert isinstance(restored, AttentionLayer)
     assert restored.key_dim == 6
+
+
+@pytest.mark.parametrize("n_timesteps, n_bins", [(6, 3), (7, 3), (427, 61), (1460, 64)])
+def test_time_resampling_averages_bins_and_interpolates_back(n_timesteps, n_bins):
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(2, n_timesteps, 3)).astype("float32")
+    short = _to_numpy(TimeResampling(n_bins)(x))
+    size = -(-n_timesteps // n_bins)
+    expected = [
+        x[:, start : start + size].mean(axis=1) for start in range(0, n_timesteps, size)
+    ]
+    np.testing.assert_allclose(short, np.stack(expected, axis=1), rtol=1e-5, atol=1e-6)
+    # A straight line survives the round trip between the bins' centres.
+    line = np.tile(
+        np.linspace(-1, 1, n_timesteps, dtype="float32")[None, :, None], (1, 1, 2)
+    )
+    back = _to_numpy(
+        TimeResampling(n_timesteps, source_timesteps=n_timesteps)(
+            TimeResampling(n_bins)(line)
+        )
+    )
+    inner = slice(size, n_timesteps - 2 * size)
+    np.testing.assert_allclose(back[:, inner], line[:, inner], atol=1e-5)
+    assert back.shape == line.shape
+
+
+def test_time_positions_say_where_each_step_lies():
+    x = np.zeros((2, 8, 3), dtype="float32")
+    out = _to_numpy(TimePositions()(x))
+    assert out.shape == (2, 8, 8)
+    np.testing.assert_array_equal(out[..., :3], 0.0)
+    np.testing.assert_allclose(out[0, :, 3], np.arange(8) / 8)
+    np.testing.assert_allclose(
+        out[0, :, 4], np.sin(2 * np.pi * np.arange(8) / 8), atol=1e-6
+    )
+    np.testing.assert_allclose(out[1], out[0])
+
+
+@pytest.mark.parametrize("layer", [TimeResampling(4), TimePositions()])
+def test_time_layers_config_round_trip(layer):
+    restored = type(layer).from_config(layer.get_config())
+    assert restored.get_config() == layer.get_config()

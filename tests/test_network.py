@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from sklearn_lstmae import AttentionLayer
+from sklearn_lstmae.layers import TimeResampling
 from sklearn_lstmae.network import build_autoencoder
 
 
@@ -146,3 +147,40 @@ def test_model_config_round_trip():
     np.testing.assert_allclose(
         clone.predict(x, verbose=0), autoencoder.predict(x, verbose=0)
     )
+
+
+def test_long_sequences_run_the_lstms_on_at_most_max_timesteps():
+    autoencoder, encoder, decoder = build_autoencoder(
+        300, 2, latent_dim=3, lstm_units=(4,), max_timesteps=64, time_positions=True
+    )
+    lstm_steps = [
+        layer.input.shape[1]
+        for model in (encoder, decoder)
+        for layer in model.layers
+        if isinstance(layer, keras.layers.LSTM)
+    ]
+    assert lstm_steps == [60, 60]  # bins of 5 steps
+    # The decoder's LSTM sees the latent vector and five position channels.
+    assert decoder.get_layer("time_positions").output.shape == (None, 60, 3 + 5)
+    x = np.random.default_rng(0).normal(size=(2, 300, 2)).astype("float32")
+    assert autoencoder.predict(x, verbose=0).shape == x.shape
+
+
+def test_short_sequences_are_not_resampled():
+    _, encoder, decoder = build_autoencoder(50, 2, max_timesteps=64)
+    layer_types = {
+        type(layer) for model in (encoder, decoder) for layer in model.layers
+    }
+    assert TimeResampling not in layer_types
+
+
+def test_a_linear_path_with_zero_lstm_branches_is_a_linear_map():
+    autoencoder, _, _ = build_autoencoder(
+        20, 2, latent_dim=3, lstm_units=(4,), linear_path=True
+    )
+    rng = np.random.default_rng(0)
+    x, y = (rng.normal(size=(2, 20, 2)).astype("float32") for _ in range(2))
+    # Linear in its input: the LSTM branches start at zero.
+    at = autoencoder.predict(np.stack([x[0], y[0], x[0] + y[0]]), verbose=0)
+    bias = autoencoder.predict(np.zeros((1, 20, 2), "float32"), verbose=0)[0]
+    np.testing.assert_allclose(at[2] - bias, (at[0] - bias) + (at[1] - bias), atol=1e-4)

@@ -6,6 +6,7 @@ import joblib
 import keras
 import numpy as np
 import pytest
+from sklearn.ensemble import IsolationForest
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -14,8 +15,11 @@ from sklearn_lstmae import (
     LSTMAnomalyDetector,
     LSTMAutoencoder,
     LSTMAutoencoderTransformer,
+    SlidingWindowDetector,
     make_gait_cycles,
 )
+from sklearn_lstmae.dask import ParallelPostFit
+from sklearn_lstmae.datasets import make_sensor_stream
 from sklearn_lstmae.persistence import load_estimator, save_estimator
 
 from .conftest import TINY
@@ -279,3 +283,89 @@ def test_safe_load_refuses_a_network_of_another_shape(tmp_path):
         archive.writestr("estimator.json", state)
     with pytest.raises(ValueError, match=r"network has input shape \(None, 40, 2\)"):
         load_estimator(tmp_path / "mixed.zip")
+
+
+@pytest.fixture(scope="module")
+def stream_detector():
+    X_stream, _, _ = make_sensor_stream(600, n_channels=2, random_state=0)
+    inner = LSTMAnomalyDetector(**TINY, random_state=0)
+    return SlidingWindowDetector(inner, window_size=16, stride=4).fit(X_stream)
+
+
+def test_a_stream_detector_round_trips_and_scores_online(stream_detector, tmp_path):
+    X_test, _, _ = make_sensor_stream(300, n_channels=2, n_anomalies=1, random_state=1)
+    save_estimator(stream_detector, tmp_path / "stream.zip")
+    restored = load_estimator(tmp_path / "stream.zip")
+    assert restored.get_params()["estimator"].get_params() == (
+        stream_detector.get_params()["estimator"].get_params()
+    )
+    expected = stream_detector.score_samples(X_test)
+    np.testing.assert_array_equal(restored.score_samples(X_test), expected)
+    scorer = restored.stream_scorer()
+    online = np.concatenate([scorer.update(X_test).scores, scorer.close().scores])
+    np.testing.assert_allclose(online, expected, rtol=1e-6)
+
+
+def test_dask_wrappers_nest_two_deep_and_no_deeper(tmp_path):
+    X_stream, _, _ = make_sensor_stream(300, n_channels=2, random_state=0)
+    inner = LSTMAnomalyDetector(**TINY, random_state=0)
+    wrapped = ParallelPostFit(SlidingWindowDetector(inner, window_size=16))
+    wrapped.fit(X_stream)
+    save_estimator(wrapped, tmp_path / "two.zip")
+    restored = load_estimator(tmp_path / "two.zip")
+    assert isinstance(restored.estimator_.estimator_, LSTMAnomalyDetector)
+    np.testing.assert_array_equal(
+        restored.score_samples(X_stream), wrapped.score_samples(X_stream)
+    )
+    too_deep = ParallelPostFit(ParallelPostFit(wrapped.estimator)).fit(X_stream)
+    with pytest.raises(ValueError, match="at most 2 deep"):
+        save_estimator(too_deep, tmp_path / "three.zip")
+
+
+def test_a_forest_inside_cannot_be_saved_safely(tmp_path):
+    X_stream, _, _ = make_sensor_stream(300, random_state=0)
+    forest = IsolationForest(n_estimators=5, random_state=0)
+    detector = SlidingWindowDetector(forest, window_size=16).fit(X_stream)
+    with pytest.raises(TypeError, match="is a IsolationForest. Use joblib"):
+        save_estimator(detector, tmp_path / "forest.zip")
+    with pytest.raises(ValueError, match="not fitted yet"):
+        save_estimator(SlidingWindowDetector(window_size=16), tmp_path / "a.zip")
+
+
+def _replaced_inner(path, tmp_path, inner_path):
+    tampered = tmp_path / "tampered.zip"
+    with zipfile.ZipFile(path) as archive, zipfile.ZipFile(tampered, "w") as out:
+        out.writestr("estimator.json", archive.read("estimator.json"))
+        out.write(inner_path, "estimator_.zip")
+    return tampered
+
+
+def test_a_stream_archive_with_a_foreign_inner_network_is_refused(
+    stream_detector, saved_detector, tmp_path
+):
+    path = tmp_path / "stream.zip"
+    save_estimator(stream_detector, path)
+    # The gait detector's network takes 51 x 2 windows, not 16 x 2.
+    with pytest.raises(ValueError, match="takes windows of \\(51, 2\\)"):
+        load_estimator(_replaced_inner(path, tmp_path, saved_detector[0]))
+    with (
+        zipfile.ZipFile(path) as archive,
+        zipfile.ZipFile(tmp_path / "no_inner.zip", "w") as out,
+    ):
+        out.writestr("estimator.json", archive.read("estimator.json"))
+    with pytest.raises(ValueError, match="missing \\['estimator_'\\]"):
+        load_estimator(tmp_path / "no_inner.zip")
+
+
+def test_archives_from_before_the_long_sequence_parameters_load(
+    saved_detector, tmp_path
+):
+    path, detector = saved_detector
+
+    def drop_new_parameters(state):
+        for name in ("max_timesteps", "time_positions"):
+            del state["params"][name]
+
+    restored = load_estimator(_tampered_archive(path, tmp_path, drop_new_parameters))
+    assert restored.max_timesteps is None and restored.time_positions is False
+    np.testing.assert_array_equal(restored.score_samples(X), detector.score_samples(X))

@@ -76,6 +76,24 @@ def test_auto_trains_at_most_the_step_budget_in_epochs_of_50_steps(
     assert int(estimator.model_.optimizer.iterations) == n_epochs * 51
 
 
+class _SmallBudgetDetector(LSTMAnomalyDetector):
+    """A real detector whose "auto" budget is 30 steps: 200 sequences exceed it."""
+
+    _auto_steps = 30
+
+
+@pytest.mark.all_backends
+def test_auto_keeps_its_budget_on_more_data_than_one_budget_of_batches(noise):
+    many = np.concatenate([noise, noise, noise[:40]])
+    detector = _SmallBudgetDetector(**{**AUTO, "batch_size": 4}, random_state=0).fit(
+        many
+    )
+    # 200 sequences are 50 batches of 4: one epoch over all of them would be
+    # 50 steps; "auto" stops at its 30.
+    assert len(detector.history_["loss"]) == 1
+    assert int(detector.model_.optimizer.iterations) == 30
+
+
 @pytest.mark.all_backends
 def test_auto_decays_the_rate_from_three_times_the_optimizers_and_gives_it_back(gait):
     recorder = _RecordLearningRate()

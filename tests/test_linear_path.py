@@ -1,0 +1,40 @@
+import numpy as np
+from sklearn.decomposition import PCA
+
+from sklearn_lstmae import LSTMAutoencoderTransformer, make_gait_cycles
+
+
+def _fitted_at_the_start(X, latent_dim):
+    # A rate of ~0 keeps the weights where fit_linear_path put them.
+    return LSTMAutoencoderTransformer(
+        lstm_units=(4,),
+        latent_dim=latent_dim,
+        epochs=1,
+        linear_path=True,
+        optimizer__learning_rate=1e-12,
+        random_state=0,
+    ).fit(X)
+
+
+def test_a_linear_path_starts_as_the_pca_of_the_training_data():
+    X, _, _ = make_gait_cycles(30, random_state=0)
+    transformer = _fitted_at_the_start(X, latent_dim=3)
+    network_units = transformer._to_network(X).reshape(len(X), -1)
+    pca = PCA(3).fit(network_units)
+    expected = pca.inverse_transform(pca.transform(network_units))
+    reconstruction = transformer._to_network(transformer.reconstruct(X))
+    np.testing.assert_allclose(
+        reconstruction.reshape(len(X), -1),
+        expected,
+        atol=1e-4 * np.abs(expected).max(),
+    )
+    # Whitened: the latent values have unit variance on the training data.
+    latent = transformer.transform(X)
+    np.testing.assert_allclose(latent.std(axis=0, ddof=1), 1.0, rtol=1e-3)
+
+
+def test_fewer_sequences_than_latent_values_leave_the_rest_at_zero():
+    X, _, _ = make_gait_cycles(3, random_state=0)
+    latent = _fitted_at_the_start(X, latent_dim=5).transform(X)
+    assert np.isfinite(latent).all()
+    np.testing.assert_allclose(latent[:, 3:], 0.0, atol=1e-5)
