@@ -128,6 +128,8 @@ class InferenceMixin:
                 n_timesteps)
             ``"encoder_attention"`` and ``"decoder_attention"``: row ``t`` of a
             sample's matrix says how much step ``t`` attends to each step.
+            With ``max_timesteps`` below ``n_timesteps`` the steps are the
+            LSTMs' bins, at most ``max_timesteps`` of them.
         """
         sequences = self._check_and_fold(X)
         attention = attention_inputs(self.model_)

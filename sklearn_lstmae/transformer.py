@@ -43,6 +43,22 @@ class LSTMAutoencoderTransformer(
         ``"mean"`` with attention. ``"flatten"`` reconstructed better in the
         benchmarks; as latent features it was better on some data sets and
         worse on others (user guide).
+    max_timesteps : int >= 2 or None, default=None
+        Most time steps the LSTMs run on. A longer sequence is averaged down
+        in bins of ``ceil(n_timesteps / max_timesteps)`` steps before the
+        encoder's LSTMs, and the decoder's output interpolated back to every
+        step, so that reconstructions and errors keep the input's shape.
+        ``None`` runs the LSTMs on every step, as the specification does.
+        Attention weights are then over the bins.
+    time_positions : bool, default=False
+        Give the decoder's LSTMs five channels saying where each step lies
+        (``t / T`` and sines and cosines of one and two periods over the
+        sequence) beside the repeated latent vector.
+    linear_path : bool, default=False
+        Add linear maps beside the LSTMs, from the flattened sequence to the
+        latent vector and back, set to a whitened PCA of the training data
+        before training; the LSTM branches start at zero and learn what PCA
+        leaves.
     standardize : bool, default=True
         Standardise each channel with its training mean and standard
         deviation before the network sees it; reconstructions and errors
