@@ -282,7 +282,13 @@ def _named_class(name):
 
 def _estimator_from_params(cls, params):
     """``cls(**params)``, accepting only parameters that ``cls`` has, valid."""
-    named = inspect.signature(cls.__init__).parameters
+    # The named parameters of __init__; not self, not the **routed_params.
+    named = [
+        name
+        for name, parameter in inspect.signature(cls.__init__).parameters.items()
+        if parameter.kind == parameter.KEYWORD_ONLY
+        or (parameter.kind == parameter.POSITIONAL_OR_KEYWORD and name != "self")
+    ]
     routing_prefixes = getattr(cls, "_routing_prefixes", ())
     unknown = sorted(
         name
