@@ -4,12 +4,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .windows import PointMeans, sliding_windows
+from .windows import PointMeans, sliding_windows, window_chunks
 
 __all__ = ["StreamScorer", "StreamScores"]
-
-# Windows scored per call of the inner estimator, as in SlidingWindowDetector.
-_CHUNK_WINDOWS = 4096
 
 
 @dataclass(frozen=True)
@@ -152,10 +149,7 @@ class StreamScorer:
         )
         first_window = self._next_window
         self._next_window += stride * len(windows)
-        return [
-            (first_window + start * stride, windows[start : start + _CHUNK_WINDOWS])
-            for start in range(0, len(windows), _CHUNK_WINDOWS)
-        ]
+        return window_chunks(windows, first_window, stride)
 
     def _add_windows(self, chunks):
         window_values = self.detector._window_values(per_channel=True)

@@ -22,13 +22,16 @@ from ._fitted_state import Choice, Count, Fitted, Names, Number
 from ._metaestimators import inner_has
 from ._online import StreamScorer, StreamScores
 from .anomaly import LSTMAnomalyDetector, error_offset
-from .windows import PointMeans, as_columns, n_windows, sliding_windows
+from .windows import (
+    PointMeans,
+    as_columns,
+    n_windows,
+    sliding_windows,
+    window_chunks,
+)
 
 __all__ = ["SlidingWindowDetector", "StreamScorer", "StreamScores"]
 
-# Windows scored per call of the inner estimator: memory grows with this, not
-# with the stream (4096 windows of 64 x 3 float32 values are 3 MB).
-_CHUNK_WINDOWS = 4096
 # train_stride="auto" keeps at most about this many training windows
 # (benchmarks/README.md, "Streams"): more overlapping windows add near-copies
 # that the detector's 800-step budget cannot even visit once.
@@ -364,10 +367,7 @@ class SlidingWindowDetector(OutlierMixin, MetaEstimatorMixin, BaseEstimator):
         are added into per-point sums one by one.
         """
         windows = sliding_windows(stream, self.window_size, self.stride)
-        chunks = [
-            (start * self.stride, windows[start : start + _CHUNK_WINDOWS])
-            for start in range(0, len(windows), _CHUNK_WINDOWS)
-        ]
+        chunks = window_chunks(windows, 0, self.stride)
         last_start = len(stream) - self.window_size
         if last_start % self.stride:
             chunks.append((last_start, stream[np.newaxis, last_start:]))

@@ -8,7 +8,7 @@ from sklearn.base import clone
 from sklearn.ensemble import IsolationForest
 from sklearn.exceptions import NotFittedError
 
-from sklearn_lstmae import LSTMAnomalyDetector, SlidingWindowDetector, stream
+from sklearn_lstmae import LSTMAnomalyDetector, SlidingWindowDetector, stream, windows
 from sklearn_lstmae.anomaly import error_offset
 from sklearn_lstmae.datasets import make_sensor_stream
 from sklearn_lstmae.windows import n_windows, sliding_windows
@@ -92,7 +92,7 @@ def test_point_errors_match_a_brute_force_loop(tiny, streams, stride):
 def test_chunked_scoring_equals_unchunked(tiny, streams, monkeypatch):
     X_test = streams[1]
     whole = tiny.score_samples(X_test)
-    monkeypatch.setattr(stream, "_CHUNK_WINDOWS", 7)
+    monkeypatch.setattr(windows, "CHUNK_WINDOWS", 7)
     np.testing.assert_allclose(tiny.score_samples(X_test), whole, rtol=1e-5)
 
 
