@@ -175,14 +175,25 @@ class BaseLSTMAutoencoder(InferenceMixin, BaseWrapper):
             sequences = self._validate_data(X, reset=not continuing)
             # Split before the network is built: a split that leaves nothing
             # to train on fails with nothing fitted.
-            training, held_out = split_off_validation(sequences, self.validation_split)
+            fit_indices, held_out = self._split_for_calibration(len(sequences))
+            fitted = sequences if not len(held_out) else sequences[fit_indices]
+            training, validation = split_off_validation(fitted, self.validation_split)
             if not continuing:
-                self._build_network(sequences)
+                self._build_network(fitted)
                 if self.linear_path:
                     fit_linear_path(self.model_, self._to_network(training))
-            self._train(training, held_out, epochs=epochs, continuing=continuing)
+            self._train(training, validation, epochs=epochs, continuing=continuing)
         self._check_training_converged()
-        self._after_training(sequences if held_out is None else held_out)
+        unseen = [sequences[held_out]] + ([] if validation is None else [validation])
+        self._after_training(
+            np.concatenate(unseen) if sum(map(len, unseen)) else sequences,
+            in_sample=not len(held_out) and validation is None,
+        )
+
+    def _split_for_calibration(self, n_samples):
+        """Sequences to fit on and those held out to calibrate on (none here)."""
+        indices = np.arange(n_samples)
+        return indices, indices[:0]
 
     def _train(self, training, held_out, *, epochs, continuing):
         """Train in network units; ``held_out`` (or None) gives ``val_loss``."""
@@ -221,11 +232,12 @@ class BaseLSTMAutoencoder(InferenceMixin, BaseWrapper):
         }
         return {"batch_size": self.batch_size, "verbose": self.verbose, **routed}
 
-    def _after_training(self, calibration):
+    def _after_training(self, calibration, *, in_sample):
         """Hook for what a subclass derives from the calibration sequences.
 
-        They are the held-out tail with a ``validation_split``, else all the
-        training sequences.
+        They are the sequences the network did not fit (those
+        :meth:`_split_for_calibration` held out and the ``validation_split``
+        tail), else all the training sequences (``in_sample=True``).
         """
 
     @_fit_context(prefer_skip_nested_validation=True)

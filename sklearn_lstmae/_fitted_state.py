@@ -11,7 +11,16 @@ from abc import ABC, abstractmethod
 
 import numpy as np
 
-__all__ = ["Choice", "Count", "Fitted", "Floats", "History", "Names", "Number"]
+__all__ = [
+    "Choice",
+    "Count",
+    "Fitted",
+    "Floats",
+    "History",
+    "Names",
+    "Number",
+    "SortedScores",
+]
 
 
 def _is_int(value):
@@ -84,16 +93,21 @@ class Choice(_Kind):
 
 
 class Number(_Kind):
-    """A finite number, optionally at least ``minimum``."""
+    """A finite number, optionally at least ``minimum`` (or -inf, if allowed)."""
 
-    def __init__(self, *, minimum=None, required=True):
+    def __init__(self, *, minimum=None, minus_infinity=False, required=True):
         super().__init__(required=required)
         self.minimum = minimum
-        self.description = "a finite number" + (
-            "" if minimum is None else f" >= {minimum}"
+        self.minus_infinity = minus_infinity
+        self.description = (
+            "a finite number"
+            + ("" if minimum is None else f" >= {minimum}")
+            + (" or -inf" if minus_infinity else "")
         )
 
     def holds(self, value):
+        if self.minus_infinity and _is_number(value) and value == -np.inf:
+            return True
         return (
             _is_number(value)
             and bool(np.isfinite(value))
@@ -134,6 +148,26 @@ class Floats(_Array):
             and value.ndim == len(self.counts)
             and bool(np.isfinite(value).all())
             and (not self.positive or bool((value > 0).all()))
+        )
+
+
+class SortedScores(_Kind):
+    """A non-empty 1-D float64 array of finite values in ascending order.
+
+    The calibration scores that p-values are counted against; their number
+    is the calibration set's, which no other fitted count gives.
+    """
+
+    description = "a non-empty 1-D float64 array of finite, ascending values"
+
+    def holds(self, value):
+        return (
+            isinstance(value, np.ndarray)
+            and value.dtype == np.float64
+            and value.ndim == 1
+            and len(value) > 0
+            and bool(np.isfinite(value).all())
+            and bool((np.diff(value) >= 0).all())
         )
 
 

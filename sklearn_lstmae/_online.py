@@ -22,6 +22,8 @@ class StreamScores:
         higher is more normal.
     labels : ndarray of shape (n_final,)
         +1 (inlier) or -1 (outlier), as ``predict`` gives them.
+    p_values : ndarray of shape (n_final,)
+        As ``p_values`` gives them: against the calibration points' scores.
     errors : ndarray of shape (n_final, n_channels) or None
         Each point's own error per channel, as
         ``reconstruction_error(reduce="channel")`` gives them; ``None`` when
@@ -31,6 +33,7 @@ class StreamScores:
     index: np.ndarray
     scores: np.ndarray
     labels: np.ndarray
+    p_values: np.ndarray
     errors: np.ndarray | None
 
     def __len__(self):
@@ -77,9 +80,10 @@ class StreamScorer:
         self._buffer = np.empty((0, detector.n_features_in_))
         self._buffer_start = 0
         self._next_window = 0
-        # One value per point of what _window_values(per_channel=True) gives.
+        # One value per point of what _window_values(with_channels=True)
+        # gives: with step scores the channels' errors and the score's error.
         step = detector.point_score_ == "step"
-        value_shape = (detector.n_features_in_,) if step else ()
+        value_shape = (detector.n_features_in_ + 1,) if step else ()
         self._point_means = PointMeans(0, detector.stride, value_shape)
 
     @property
@@ -152,7 +156,7 @@ class StreamScorer:
         return window_chunks(windows, first_window, stride)
 
     def _add_windows(self, chunks):
-        window_values = self.detector._window_values(per_channel=True)
+        window_values = self.detector._window_values(with_channels=True)
         for first_point, windows in chunks:
             values = window_values(self.detector._inner_input(windows))
             self._point_means.add(values, first_point=first_point)

@@ -11,27 +11,15 @@ evidence.
 
 import numpy as np
 
-__all__ = ["log_location", "spread_statistics", "spread_z"]
+from ._calibration import robust_location
 
-# Scales the median absolute deviation to a standard deviation for normal data.
-_MAD_TO_STD = 1.4826
+__all__ = ["spread_statistics", "spread_z"]
+
 # The robust scale of the log standard deviations is taken as at least this.
 # On data normalised sequence by sequence it is zero, and float round-off
 # would become a huge z-score; with it, a standard deviation within 3.5 % of
 # the usual one never passes the 'auto' cut-off of 3.5.
 _MIN_LOG_SPREAD_SCALE = 0.01
-
-
-def _robust_location(values):
-    """Median and normal-consistent median absolute deviation along axis 0."""
-    median = np.median(values, axis=0)
-    return median, _MAD_TO_STD * np.median(np.abs(values - median), axis=0)
-
-
-def log_location(errors):
-    """Median and robust standard deviation of the logs of positive ``errors``."""
-    median, scale = _robust_location(np.log(np.maximum(errors, np.finfo(float).tiny)))
-    return float(median), float(scale)
 
 
 def log_spreads(sequences):
@@ -42,7 +30,7 @@ def log_spreads(sequences):
 
 def spread_statistics(sequences):
     """Median and robust scale, per channel, of the calibration log spreads."""
-    center, scale = _robust_location(log_spreads(sequences))
+    center, scale = robust_location(log_spreads(sequences))
     return center, np.maximum(scale, _MIN_LOG_SPREAD_SCALE)
 
 

@@ -8,24 +8,28 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ._base import BaseLSTMAutoencoder
-from ._fitted_state import Floats, Number
+from ._calibration import (
+    auto_offset,
+    calibrated_offset,
+    calibration_scores,
+    fused_errors,
+    log_location,
+    p_values,
+    split_calibration,
+    warn_if_coarse,
+)
+from ._fitted_state import Floats, Number, SortedScores
 from ._inference import REDUCE_AXES
-from ._spread import log_location, spread_statistics, spread_z
+from ._spread import spread_statistics, spread_z
 from ._training import split_off_validation
 
 __all__ = ["LSTMAnomalyDetector"]
 
-# A modified z-score above this on the log reconstruction error is an outlier
-# under contamination="auto": Iglewicz and Hoaglin's cut-off (see Notes).
-_AUTO_ROBUST_Z = 3.5
 # Each time step's and channel's error scale is a mean over the calibration
 # sequences in which the channel's mean over all steps counts as this many
 # more sequences: with few sequences a step's own mean is noisy and leans on
 # the channel's (benchmarks/README.md, "The detector's score").
 _PRIOR_SEQUENCES = 10
-# Keeps the error a spread z-score stands for finite (float64's largest is
-# about e**709).
-_MAX_LOG_ERROR = 700.0
 # No error scale falls below this share of the mean one: a step the network
 # reconstructs almost exactly on the calibration data (a constant channel)
 # must not turn float round-off on new data into a huge score.
@@ -41,7 +45,9 @@ class LSTMAnomalyDetector(OutlierMixin, BaseLSTMAutoencoder):
     error of its time step and channel on the calibration data, then averaged
     over time steps and channels (``normalize_errors``). A damped or calm
     sequence, which the network may reconstruct as well as a normal one, is
-    caught by its spread instead (``check_spread``). Signs are
+    caught by its spread instead (``check_spread``). The threshold and the
+    :meth:`p_values` come from sequences held out of training
+    (``calibration_split``), so that they hold on new data. Signs are
     scikit-learn's: :meth:`score_samples` is minus the score (higher is more
     normal), :meth:`decision_function` is negative for outliers and
     :meth:`predict` returns +1 for inliers and -1 for outliers.
@@ -49,9 +55,17 @@ class LSTMAnomalyDetector(OutlierMixin, BaseLSTMAutoencoder):
     Parameters
     ----------
     contamination : 'auto' or float in (0, 0.5], default='auto'
-        Expected fraction of outliers. A float puts the threshold at that
-        quantile of the calibration scores; ``'auto'`` uses a robust rule that
-        needs no rate (see Notes).
+        A float ``alpha`` is the false-alarm rate to allow: a new normal
+        sequence is flagged with probability at most ``alpha``, since
+        :meth:`predict` flags exactly the sequences whose :meth:`p_values` are
+        at most ``alpha``. ``'auto'`` uses a robust rule on the calibration
+        errors that needs no rate (see Notes).
+    calibration_split : float in [0, 1), default=0.2
+        Share of the training sequences, drawn at random (``random_state``),
+        held out of training to calibrate the threshold, the p-values and the
+        error scales on. ``0`` calibrates on the sequences the network
+        fitted (or on the ``validation_split`` tail, if any), whose errors
+        understate those of new data. See Notes.
     input_shape : tuple (n_timesteps, n_channels) or None, default=None
         How to fold a 2-D input of ``n_timesteps * n_channels`` time-major
         columns into sequences. ``None``: a 2-D input is univariate and a
@@ -129,9 +143,9 @@ class LSTMAnomalyDetector(OutlierMixin, BaseLSTMAutoencoder):
     batch_size : int, default=32
         Sequences per gradient step.
     validation_split : float in [0, 1), default=0.0
-        Fraction of the training data, taken from its end as Keras does, held
-        out of training. When it is positive, the threshold is calibrated on
-        that held-out part (see Notes).
+        Fraction of the sequences left after ``calibration_split``, taken
+        from their end as Keras does, held out of training for ``val_loss``.
+        They are calibrated on too, as the network did not fit them.
     callbacks : list of keras.callbacks.Callback or None, default=None
         Callbacks for training.
     verbose : int, default=0
@@ -151,7 +165,12 @@ class LSTMAnomalyDetector(OutlierMixin, BaseLSTMAutoencoder):
         ``decision_function = score_samples - offset_``.
     threshold_ : float
         The anomaly score (``-score_samples``) above which a sequence is an
-        outlier, ``-offset_``. With ``'auto'`` it is a reconstruction error.
+        outlier, ``-offset_``. With ``'auto'`` it is a reconstruction error;
+        ``inf`` when a float ``contamination`` is below ``1 / (n + 1)`` for
+        ``n`` calibration sequences, as no p-value can be that low.
+    calibration_scores_ : ndarray of shape (n_calibration,)
+        :meth:`score_samples` of the calibration sequences, ascending: what
+        :meth:`p_values` counts against.
     error_scale_ : ndarray of shape (n_timesteps, n_channels)
         What each squared error is divided by: the mean squared error of its
         time step and channel on the calibration data, shrunk towards the
@@ -194,10 +213,31 @@ class LSTMAnomalyDetector(OutlierMixin, BaseLSTMAutoencoder):
     Notes
     -----
     **Which data the threshold comes from.** Errors on the training data
-    understate errors on new data, because the network has fitted them. With
-    ``validation_split > 0`` the threshold is therefore calibrated on the
-    held-out tail of the training data; with ``validation_split=0`` on the
-    training data itself, which gives a threshold on the low side.
+    understate errors on new data, because the network has fitted them: a
+    threshold set on them flags far more new normal sequences than asked.
+    :meth:`fit` therefore holds out a random ``calibration_split`` of the
+    sequences (and the ``validation_split`` tail, if any), trains on the
+    rest, and calibrates on what it held out: the error scales, the robust
+    locations of errors and spreads, the threshold and the p-values. With
+    ``calibration_split=0`` and no ``validation_split`` it calibrates on the
+    training sequences themselves, which gives a threshold on the low side.
+
+    **p-values and the false-alarm rate.** The p-value of a new sequence is
+    ``(1 + k) / (n + 1)``, where ``k`` of the ``n`` calibration sequences
+    score at least as anomalous. If the calibration sequences and new normal
+    sequences are exchangeable (drawn alike, in any order), a new normal
+    sequence's p-value is at most ``alpha`` with probability at most
+    ``alpha``, for any ``n`` and any network: split conformal inference
+    [2]_. A float ``contamination`` is that ``alpha``. The guarantee is on
+    average over calibration sets; for one fitted detector the realised rate
+    varies around it by about ``sqrt(alpha / n)``. It does not cover drift
+    (new normal data unlike the calibration data), and the error scales and
+    robust locations estimated on the same calibration sequences make it
+    hold approximately rather than exactly. A p-value cannot be below
+    ``1 / (n + 1)``: with fewer than 19 calibration sequences :meth:`fit`
+    warns, and a ``contamination`` below that flags nothing.
+    :func:`~sklearn_lstmae.select_fdr` flags a batch with a false-discovery
+    rate of at most ``q`` instead.
 
     **The score.** A network reconstructs some parts of a normal sequence
     less closely than others (a fast swing phase more loosely than a slow
@@ -246,7 +286,7 @@ class LSTMAnomalyDetector(OutlierMixin, BaseLSTMAutoencoder):
     threshold also flags a sequence whose spread z-score exceeds 3.5. Errors
     on unseen data have a heavier upper tail than a log-normal, so expect a
     few percent of false alarms rather than the 0.02 % a log-normal would
-    give.
+    give (``benchmarks/README.md``, "Calibration").
 
     **Labelled model selection.** scikit-learn scorers such as
     ``scoring="roc_auc"`` call :meth:`decision_function`, which is high for
@@ -257,6 +297,8 @@ class LSTMAnomalyDetector(OutlierMixin, BaseLSTMAutoencoder):
     ----------
     .. [1] B. Iglewicz and D. C. Hoaglin, "How to Detect and Handle Outliers",
        ASQC Basic References in Quality Control, vol. 16, 1993.
+    .. [2] S. Bates, E. Candes, L. Lei, Y. Romano and M. Sesia, "Testing for
+       outliers with conformal p-values", Annals of Statistics 51, 2023.
 
     Examples
     --------
@@ -279,13 +321,16 @@ class LSTMAnomalyDetector(OutlierMixin, BaseLSTMAutoencoder):
             StrOptions({"auto"}),
             Interval(Real, 0, 0.5, closed="right"),
         ],
+        "calibration_split": [Interval(Real, 0, 1, closed="left")],
         "normalize_errors": ["boolean"],
         "check_spread": ["boolean"],
     }
 
     _fitted_state = {
         **BaseLSTMAutoencoder._fitted_state,
-        "offset_": Number(),
+        "offset_": Number(minus_infinity=True),
+        # Archives written before p-values existed lack it.
+        "calibration_scores_": SortedScores(required=False),
         "error_scale_": Floats(("n_timesteps_", "n_channels_"), positive=True),
         "log_error_center_": Number(),
         "log_error_scale_": Number(minimum=0),
@@ -297,6 +342,7 @@ class LSTMAnomalyDetector(OutlierMixin, BaseLSTMAutoencoder):
         self,
         *,
         contamination="auto",
+        calibration_split=0.2,
         input_shape=None,
         latent_dim=8,
         lstm_units=(64, 32),
@@ -347,10 +393,14 @@ class LSTMAnomalyDetector(OutlierMixin, BaseLSTMAutoencoder):
             **routed_params,
         )
         self.contamination = contamination
+        self.calibration_split = calibration_split
         self.normalize_errors = normalize_errors
         self.check_spread = check_spread
 
-    def _after_training(self, calibration):
+    def _split_for_calibration(self, n_samples):
+        return split_calibration(n_samples, self.calibration_split, self.random_state)
+
+    def _after_training(self, calibration, *, in_sample):
         squared_errors = self._squared_errors(calibration, axes=REDUCE_AXES[None])
         self.error_scale_ = np.ones(squared_errors.shape[1:])
         if self.normalize_errors:
@@ -358,22 +408,23 @@ class LSTMAnomalyDetector(OutlierMixin, BaseLSTMAutoencoder):
         errors = (squared_errors / self.error_scale_).mean(axis=(1, 2))
         self.log_error_center_, self.log_error_scale_ = log_location(errors)
         self.spread_center_, self.spread_scale_ = spread_statistics(calibration)
-        if self.contamination == "auto":
-            # On the errors, not the scores: a spread z-score above 3.5 then
-            # crosses the same line. The scores' median is higher, as the
-            # spread raises their low half (on GunPoint class 1, 78 % of the
-            # normal test sequences flagged instead of 14 %).
-            self.offset_ = _auto_offset(self.log_error_center_, self.log_error_scale_)
-        else:
-            scores = -self._with_spread(errors, calibration)
-            self.offset_ = error_offset(scores, self.contamination)
+        self.calibration_scores_ = np.sort(-self._with_spread(errors, calibration))
+        # 'auto' on the errors, not the scores: a spread z-score above 3.5
+        # then crosses the same line. The scores' median is higher, as the
+        # spread raises their low half (on GunPoint class 1, 78 % of the
+        # normal test sequences flagged instead of 14 %).
+        self.offset_ = calibrated_offset(
+            self.calibration_scores_,
+            self.contamination,
+            auto=auto_offset(self.log_error_center_, self.log_error_scale_),
+        )
+        # Frames: this hook, _fit_validated, fit, _fit_context, its wrapper.
+        warn_if_coarse(
+            self, len(calibration), in_sample=in_sample, what="sequences", stacklevel=5
+        )
 
     def calibration_indices(self, n_samples):
         """Which of ``n_samples`` training sequences :meth:`fit` calibrates on.
-
-        Meta-estimators that cut the training sequences themselves, such as
-        :class:`~sklearn_lstmae.SlidingWindowDetector`, ask this to calibrate
-        their own threshold on the same part of their data.
 
         Parameters
         ----------
@@ -383,26 +434,37 @@ class LSTMAnomalyDetector(OutlierMixin, BaseLSTMAutoencoder):
         Returns
         -------
         indices : ndarray of shape (n_calibration,)
-            The held-out tail with ``validation_split > 0``, else every index
-            (see Notes, "Which data the threshold comes from").
+            Ascending: the random ``calibration_split`` share and the
+            ``validation_split`` tail of the rest; every index if both are 0
+            (see Notes, "Which data the threshold comes from"). With an int
+            ``random_state`` they are the ones :meth:`fit` holds out.
 
         Examples
         --------
         >>> from sklearn_lstmae import LSTMAnomalyDetector
-        >>> LSTMAnomalyDetector(validation_split=0.2).calibration_indices(10)
+        >>> LSTMAnomalyDetector(random_state=0).calibration_indices(10)
+        array([1, 8])
+        >>> LSTMAnomalyDetector(calibration_split=0,
+        ...                     validation_split=0.2).calibration_indices(10)
         array([8, 9])
         """
-        indices = np.arange(n_samples)
-        _, held_out = split_off_validation(indices, self.validation_split)
-        return indices if held_out is None else held_out
+        fit_indices, held_out = self._split_for_calibration(n_samples)
+        _, validation = split_off_validation(fit_indices, self.validation_split)
+        if validation is None:
+            return held_out if len(held_out) else fit_indices
+        return np.union1d(held_out, validation)
 
     def _with_spread(self, errors, sequences):
-        """``errors``, raised to what an unusual spread of ``sequences`` equals."""
+        """``errors``, raised to what an unusual spread of ``sequences`` equals.
+
+        ``errors`` is ``(n_samples,)`` or ``(n_samples, n_steps)``: each
+        sequence's errors are raised alike.
+        """
         if not self.check_spread:
             return errors
         z = spread_z(sequences, self.spread_center_, self.spread_scale_)
-        log_equivalent = self.log_error_center_ + self.log_error_scale_ * z
-        return np.maximum(errors, np.exp(np.minimum(log_equivalent, _MAX_LOG_ERROR)))
+        z = z.reshape(-1, *([1] * (np.ndim(errors) - 1)))
+        return fused_errors(errors, z, self.log_error_center_, self.log_error_scale_)
 
     def _error_scale(self):
         check_is_fitted(self, "error_scale_")
@@ -488,26 +550,42 @@ class LSTMAnomalyDetector(OutlierMixin, BaseLSTMAutoencoder):
         Returns
         -------
         labels : ndarray of shape (n_samples,)
-            +1 where ``decision_function(X) >= 0``, else -1.
+            +1 where ``decision_function(X) >= 0``, else -1. With a float
+            ``contamination``, -1 exactly where ``p_values(X) <=
+            contamination``.
         """
         return np.where(self.decision_function(X) < 0, -1, 1)
 
+    def p_values(self, X):
+        """Conformal p-value of each sequence against the calibration sequences.
 
-def error_offset(scores, contamination):
-    """``offset_`` for calibration ``scores``, minus positive errors.
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps * n_channels) or \
+                (n_samples, n_timesteps, n_channels)
+            Sequences, in either layout.
 
-    A float ``contamination`` is the share of ``scores`` below the offset;
-    ``"auto"`` is the robust rule on the log errors (see the Notes of
-    :class:`LSTMAnomalyDetector`).
-    """
-    if contamination != "auto":
-        return float(np.percentile(scores, 100.0 * contamination))
-    return _auto_offset(*log_location(-scores))
+        Returns
+        -------
+        p_values : ndarray of shape (n_samples,)
+            ``(1 + k) / (n + 1)`` where ``k`` of the ``n`` calibration
+            sequences have a :meth:`score_samples` at or below the
+            sequence's, in ``[1 / (n + 1), 1]``: low for a sequence more
+            anomalous than most calibration sequences. A new normal sequence
+            has a p-value at most ``alpha`` with probability at most
+            ``alpha`` (see Notes).
 
-
-def _auto_offset(log_center, log_scale):
-    """The 'auto' offset of errors with this median and robust spread of logs."""
-    return -float(np.exp(log_center + _AUTO_ROBUST_Z * log_scale))
+        Examples
+        --------
+        >>> from sklearn_lstmae import LSTMAnomalyDetector, make_gait_cycles
+        >>> X, _, _ = make_gait_cycles(60, random_state=0)
+        >>> detector = LSTMAnomalyDetector(
+        ...     lstm_units=(8,), latent_dim=3, epochs=2, random_state=0).fit(X)
+        >>> p = detector.p_values(X[:5])
+        >>> bool(p.min() >= 1 / (len(detector.calibration_scores_) + 1))
+        True
+        """
+        return p_values(calibration_scores(self), self.score_samples(X))
 
 
 def _error_scale(squared_errors):

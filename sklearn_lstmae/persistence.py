@@ -39,9 +39,14 @@ _TRUSTED_CLASSES = {
 # A meta-estimator's fitted inner estimator is an archive inside the archive;
 # at most this many levels (ParallelPostFit > SlidingWindowDetector > detector).
 _MAX_NESTING = 2
-# Parameters added to the network after archives were first written, with the
-# value that builds the network those archives hold.
-_PARAMS_BEFORE = {"max_timesteps": None, "time_positions": False, "linear_path": False}
+# Parameters added after archives were first written, with the value that
+# gives what those archives hold: their network, their calibration.
+_PARAMS_BEFORE = {
+    "max_timesteps": None,
+    "time_positions": False,
+    "linear_path": False,
+    "calibration_split": 0.0,
+}
 # dtype kinds of the arrays an archive may hold: numbers, bools, and the
 # strings of feature_names_in_ (object arrays of str, as scikit-learn has them).
 _ARRAY_KINDS = set("fiubOU")
@@ -301,8 +306,8 @@ def _estimator_from_params(cls, params):
             f"The archive holds parameter(s) {unknown}, which {cls.__name__} does "
             "not have."
         )
-    if issubclass(cls, BaseLSTMAutoencoder):
-        params = {**_PARAMS_BEFORE, **params}
+    before = {name: value for name, value in _PARAMS_BEFORE.items() if name in named}
+    params = {**before, **params}
     try:
         estimator = cls(**params)
         estimator._validate_params()

@@ -18,10 +18,16 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._fitted_state import Choice, Count, Fitted, Names, Number
+from ._calibration import (
+    calibrated_offset,
+    calibration_scores,
+    p_values,
+    warn_if_coarse,
+)
+from ._fitted_state import Choice, Count, Fitted, Names, Number, SortedScores
 from ._metaestimators import inner_has
 from ._online import StreamScorer, StreamScores
-from .anomaly import LSTMAnomalyDetector, error_offset
+from .anomaly import LSTMAnomalyDetector
 from .windows import (
     PointMeans,
     as_columns,
@@ -62,7 +68,9 @@ class SlidingWindowDetector(OutlierMixin, MetaEstimatorMixin, BaseEstimator):
     ----------
     estimator : estimator or None, default=None
         The detector of windows, cloned in :meth:`fit`; it needs ``fit`` and
-        ``score_samples``. ``None`` means ``LSTMAnomalyDetector()``.
+        ``score_samples``. ``None`` means
+        ``LSTMAnomalyDetector(calibration_split=0)``: the stream detector
+        holds out its own calibration points (``calibration_split``).
     window_size : int >= 2
         Points per window.
     stride : int in [1, window_size], default=1
@@ -81,18 +89,27 @@ class SlidingWindowDetector(OutlierMixin, MetaEstimatorMixin, BaseEstimator):
         ``"auto"`` is ``"step"`` when the inner estimator can, else
         ``"window"``.
     contamination : 'auto' or float in (0, 0.5], default='auto'
-        Expected fraction of outlying points. A float puts the threshold at
-        that quantile of the calibration points' scores. ``'auto'``: the
-        robust rule of :class:`LSTMAnomalyDetector` on the calibration points'
-        errors with an inner ``reconstruction_error``, else the inner
-        estimator's own ``offset_`` (e.g. -0.5 for ``IsolationForest``).
+        A float ``alpha``: flag the points whose :meth:`p_values` are at most
+        ``alpha``, about a share ``alpha`` of the normal points of a stream
+        like the calibration stream (see Notes). ``'auto'``: the robust rule
+        of :class:`LSTMAnomalyDetector` on the calibration points' errors
+        with an inner ``reconstruction_error``, else the inner estimator's
+        own ``offset_`` (e.g. -0.5 for ``IsolationForest``).
+    calibration_split : float in [0, 1), default=0.2
+        Share of each training stream, at its end, that no training window
+        covers: the threshold and the p-values come from its points' scores.
+        ``0`` calibrates on the training stream itself, which the network has
+        fitted.
 
     Attributes
     ----------
     estimator_ : estimator
         The fitted detector of windows.
     offset_ : float
-        ``decision_function = score_samples - offset_``, per point.
+        ``decision_function = score_samples - offset_``, per point; ``-inf``
+        when a float ``contamination`` is below every p-value.
+    calibration_scores_ : ndarray of shape (n_calibration,)
+        :meth:`score_samples` of the calibration points, ascending.
     point_score_ : {"step", "window"}
         How point scores are made.
     train_stride_ : int
@@ -109,15 +126,26 @@ class SlidingWindowDetector(OutlierMixin, MetaEstimatorMixin, BaseEstimator):
 
     Notes
     -----
-    **Calibration.** With an inner estimator that holds data back
-    (``validation_split > 0``), the threshold comes from the point scores of
-    the held-out tail of the stream, the points from the first held-out
-    training window on; else from the training stream itself, which the
-    network has fitted and which gives a threshold on the low side. Only the
-    last 50,000 calibration points are scored. An inner estimator says which
-    windows it holds back with a ``calibration_indices(n_samples)`` method,
-    as :meth:`LSTMAnomalyDetector.calibration_indices` does; one without it
-    is taken to calibrate on all of them.
+    **Calibration.** The last ``calibration_split`` of each training stream
+    is held out: the training windows end before it, and the threshold and
+    the p-values come from the point scores of its last 50,000 points. With
+    ``calibration_split=0`` they come from the training stream itself, which
+    the network has fitted and which gives a threshold on the low side.
+
+    **What the p-values guarantee.** The points of one stream are not
+    exchangeable: neighbours share windows and a stream drifts. A point's
+    p-value is its score's rank among the calibration points' scores, so on
+    a stretch of new normal stream that behaves like the calibration tail,
+    the share of points with a p-value at most ``alpha`` is about ``alpha``;
+    it is not the finite-sample guarantee of
+    :meth:`LSTMAnomalyDetector.p_values`, and flagged points come in runs
+    (``benchmarks/README.md``, "Calibration", measures it).
+
+    **The spread check.** With an inner :class:`LSTMAnomalyDetector` and its
+    ``check_spread``, each step's error in a window is raised to the error
+    that the window's spread is as unusual as, before the points' means are
+    taken: a stretch that went calm is flagged, though it reconstructs well.
+    :meth:`reconstruction_error` stays the plain error.
 
     **Memory.** Scoring never holds all windows: they are scored 4096 at a
     time and added into one running sum per point, so that a stream of
@@ -157,12 +185,15 @@ class SlidingWindowDetector(OutlierMixin, MetaEstimatorMixin, BaseEstimator):
             StrOptions({"auto"}),
             Interval(Real, 0, 0.5, closed="right"),
         ],
+        "calibration_split": [Interval(Real, 0, 1, closed="left")],
     }
 
     # What save_estimator writes and load_estimator accepts (_fitted_state.py).
     _fitted_state = {
         "estimator_": Fitted(),
-        "offset_": Number(),
+        "offset_": Number(minus_infinity=True),
+        # Archives written before p-values existed lack it.
+        "calibration_scores_": SortedScores(required=False),
         "point_score_": Choice("step", "window"),
         "train_stride_": Count(),
         "n_features_in_": Count(),
@@ -178,6 +209,7 @@ class SlidingWindowDetector(OutlierMixin, MetaEstimatorMixin, BaseEstimator):
         train_stride="auto",
         point_score="auto",
         contamination="auto",
+        calibration_split=0.2,
     ):
         self.estimator = estimator
         self.window_size = window_size
@@ -185,6 +217,7 @@ class SlidingWindowDetector(OutlierMixin, MetaEstimatorMixin, BaseEstimator):
         self.train_stride = train_stride
         self.point_score = point_score
         self.contamination = contamination
+        self.calibration_split = calibration_split
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -218,19 +251,43 @@ class SlidingWindowDetector(OutlierMixin, MetaEstimatorMixin, BaseEstimator):
                 "score. Pass a stride of at most window_size."
             )
         streams = self._validate_streams(X, reset=True)
+        training, calibration = self._split_streams(streams)
         self.estimator_ = clone(
-            LSTMAnomalyDetector() if self.estimator is None else self.estimator
+            LSTMAnomalyDetector(calibration_split=0.0)
+            if self.estimator is None
+            else self.estimator
         )
         self.point_score_ = self._resolve_point_score()
-        self.train_stride_ = self._training_stride(streams)
+        self.train_stride_ = self._training_stride(training)
         windows = [
             sliding_windows(stream, self.window_size, self.train_stride_)
-            for stream in streams
+            for stream in training
         ]
         self.estimator_.fit(self._inner_input(np.concatenate(windows)))
-        calibration = self._calibration_streams(streams, [len(w) for w in windows])
-        self.offset_ = self._calibrated_offset(calibration)
+        self._calibrate(
+            _last_points(calibration, _MAX_CALIBRATION_POINTS, self.window_size)
+        )
         return self
+
+    def _split_streams(self, streams):
+        """Each stream's head to train on and its tail to calibrate on."""
+        if self.calibration_split == 0:
+            return streams, streams
+        heads, tails = [], []
+        for stream in streams:
+            n_head = math.floor(len(stream) * (1.0 - self.calibration_split))
+            if min(n_head, len(stream) - n_head) < self.window_size:
+                raise ValueError(
+                    f"calibration_split={self.calibration_split} of a stream of "
+                    f"{len(stream)} points leaves {n_head} to train on and "
+                    f"{len(stream) - n_head} to calibrate on; each needs at least "
+                    f"one window of window_size={self.window_size}. Pass a longer "
+                    "stream, another calibration_split, or 0 to calibrate on the "
+                    "training stream."
+                )
+            heads.append(stream[:n_head])
+            tails.append(stream[n_head:])
+        return heads, tails
 
     def _resolve_point_score(self):
         can_step = hasattr(self.estimator_, "reconstruction_error")
@@ -250,30 +307,9 @@ class SlidingWindowDetector(OutlierMixin, MetaEstimatorMixin, BaseEstimator):
         n_all = sum(n_windows(len(stream), self.window_size) for stream in streams)
         return max(1, math.ceil(n_all / _MAX_TRAINING_WINDOWS))
 
-    def _calibration_streams(self, streams, n_training_windows):
-        """The held-out tail of the training streams (all of them if none)."""
-        first_held_out = self._first_held_out_window(sum(n_training_windows))
-        if first_held_out is not None:
-            tails = []
-            for stream, n_stream_windows in zip(
-                streams, n_training_windows, strict=True
-            ):
-                if first_held_out < n_stream_windows:
-                    tails.append(stream[max(first_held_out, 0) * self.train_stride_ :])
-                first_held_out -= n_stream_windows
-            streams = tails
-        return _last_points(streams, _MAX_CALIBRATION_POINTS, self.window_size)
-
-    def _first_held_out_window(self, n_training_windows):
-        """The first window the inner estimator calibrated on, if not all."""
-        if not hasattr(self.estimator_, "calibration_indices"):
-            return None
-        calibration = self.estimator_.calibration_indices(n_training_windows)
-        if len(calibration) == n_training_windows:
-            return None
-        return int(calibration[0])
-
-    def _calibrated_offset(self, streams):
+    def _calibrate(self, streams):
+        """The calibration points' scores and the threshold they give."""
+        auto = None
         if self.contamination == "auto" and self.point_score_ == "window":
             if not hasattr(self.estimator_, "offset_"):
                 raise ValueError(
@@ -281,9 +317,18 @@ class SlidingWindowDetector(OutlierMixin, MetaEstimatorMixin, BaseEstimator):
                     f"{type(self.estimator_).__name__}'s offset_, which it does "
                     "not have. Pass a float contamination."
                 )
-            return float(self.estimator_.offset_)
+            auto = self.estimator_.offset_
         scores = np.concatenate([self._score_stream(stream) for stream in streams])
-        return error_offset(scores, self.contamination)
+        self.calibration_scores_ = np.sort(scores)
+        self.offset_ = calibrated_offset(scores, self.contamination, auto=auto)
+        # Frames: this method, fit, _fit_context, its wrapper.
+        warn_if_coarse(
+            self,
+            len(scores),
+            in_sample=self.calibration_split == 0,
+            what="points",
+            stacklevel=4,
+        )
 
     # -- scoring -----------------------------------------------------------------
 
@@ -332,21 +377,59 @@ class SlidingWindowDetector(OutlierMixin, MetaEstimatorMixin, BaseEstimator):
             return np.negative(values, out=values)
         return values
 
-    def _window_values(self, per_channel=False):
+    def p_values(self, X):
+        """Each point's p-value against the calibration points' scores.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_points,) or (n_points, n_channels), or \
+                list of such arrays
+            One stream or several; outputs of several are concatenated.
+
+        Returns
+        -------
+        p_values : ndarray of shape (n_points,)
+            ``(1 + k) / (n + 1)`` where ``k`` of the ``n`` calibration points
+            score at or below the point: low where few calibration points
+            were as anomalous (see Notes for what this guarantees).
+        """
+        return p_values(calibration_scores(self), self.score_samples(X))
+
+    def _window_values(self, with_channels=False):
         """What a chunk of windows says about each of their steps."""
         if self.point_score_ == "window":
             return self._window_scores
-        return functools.partial(self._step_errors, per_channel=per_channel)
+        return functools.partial(self._step_values, with_channels=with_channels)
 
     def _stream_scores(self, index, point_values):
         """The online scorer's result from the per-point means of _window_values."""
         errors = None
         scores = point_values
         if self.point_score_ == "step":
-            errors = point_values
-            scores = -point_values.mean(axis=1)
-        labels = np.where(scores - self.offset_ < 0, -1, 1)
-        return StreamScores(index=index, scores=scores, labels=labels, errors=errors)
+            errors = point_values[:, :-1]
+            scores = -point_values[:, -1]
+        return StreamScores(
+            index=index,
+            scores=scores,
+            labels=np.where(scores - self.offset_ < 0, -1, 1),
+            p_values=p_values(calibration_scores(self), scores),
+            errors=errors,
+        )
+
+    def _step_values(self, windows, with_channels=False):
+        """Each step's error raised by its window's spread (and its channels' errors).
+
+        ``(n_windows, window_size)``; with ``with_channels``, the channels'
+        plain errors come first, ``(n_windows, window_size, n_channels + 1)``.
+        """
+        errors = self._step_errors(windows, per_channel=True)
+        step_errors = errors.mean(axis=2)
+        with_spread = getattr(self.estimator_, "_with_spread", None)
+        if with_spread is not None:
+            step_errors = with_spread(step_errors, windows)
+        if not with_channels:
+            return step_errors
+        return np.concatenate([errors, step_errors[..., np.newaxis]], axis=2)
 
     def _step_errors(self, windows, per_channel=False):
         errors = self.estimator_.reconstruction_error(windows, reduce=None)

@@ -7,6 +7,7 @@ from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import GridSearchCV, PredefinedSplit
 
 from sklearn_lstmae import LSTMAnomalyDetector, make_gait_cycles
+from sklearn_lstmae._calibration import conformal_offset
 from sklearn_lstmae.datasets import STANCE, SWING
 
 from .conftest import TINY
@@ -64,25 +65,76 @@ def test_signs_follow_scikit_learn(tiny, gait):
     assert tiny.score(X_test) == pytest.approx(-errors.mean(), rel=1e-6)
 
 
-def test_float_contamination_is_a_training_quantile(tiny, gait):
-    X_train = gait[0]
-    flagged = np.mean(tiny.predict(X_train) == -1)
-    assert flagged == pytest.approx(0.1, abs=1 / len(X_train))
+@pytest.mark.all_backends
+def test_float_contamination_flags_the_p_values_at_most_it(tiny, gait):
+    X_train, X_test = gait[:2]
+    np.testing.assert_array_equal(
+        tiny.predict(X_test) == -1, tiny.p_values(X_test) <= 0.1
+    )
+    # 24 of 120 held out: the 2nd lowest calibration score is the threshold
+    # (2 / 25 <= 0.1 < 3 / 25), below which 1 of the 24 lies.
+    calibration = X_train[tiny.calibration_indices(len(X_train))]
+    assert len(calibration) == len(tiny.calibration_scores_) == 24
+    np.testing.assert_allclose(
+        tiny.calibration_scores_, np.sort(tiny.score_samples(calibration)), rtol=1e-6
+    )
+    assert np.sum(tiny.predict(calibration) == -1) == 1
+
+
+@pytest.mark.all_backends
+def test_p_values_are_conformal_ranks_and_survive_a_round_trip(tiny, gait, tmp_path):
+    from sklearn_lstmae.persistence import load_estimator, save_estimator
+
+    X_train, X_test = gait[:2]
+    p_values = tiny.p_values(X_test)
+    assert p_values.shape == (len(X_test),)
+    assert p_values.min() >= 1 / 25 and p_values.max() <= 1
+    calibration = X_train[tiny.calibration_indices(len(X_train))]
+    # A calibration sequence's own p-value counts itself among 24 + 1.
+    ranks = np.argsort(np.argsort(tiny.score_samples(calibration)))
+    np.testing.assert_allclose(tiny.p_values(calibration), (2 + ranks) / 25)
+    # Training-like cycles look like calibration ones; cycles 40 degrees off
+    # are more anomalous than any.
+    assert np.median(tiny.p_values(gait[0])) > 0.3
+    np.testing.assert_allclose(tiny.p_values(X_test[:3] + 40.0), 1 / 25)
+    save_estimator(tiny, tmp_path / "detector.zip")
+    restored = load_estimator(tmp_path / "detector.zip")
+    np.testing.assert_array_equal(restored.p_values(X_test), p_values)
 
 
 @pytest.mark.all_backends
 def test_threshold_calibrates_on_the_held_out_tail(gait):
     X_train = gait[0]
     detector = LSTMAnomalyDetector(
-        **TINY, contamination=0.2, validation_split=0.25, random_state=0
+        **TINY,
+        contamination=0.2,
+        calibration_split=0,
+        validation_split=0.25,
+        random_state=0,
     ).fit(X_train)
     tail = X_train[90:]  # Keras holds out the last 25 % of 120 samples
+    np.testing.assert_array_equal(detector.calibration_indices(120), np.arange(90, 120))
+    # The 6th lowest of 30: 6 / 31 <= 0.2 < 7 / 31.
     assert detector.offset_ == pytest.approx(
-        np.percentile(detector.score_samples(tail), 20), rel=1e-6
+        np.sort(detector.score_samples(tail))[5], rel=1e-6
     )
     assert detector.offset_ != pytest.approx(
-        np.percentile(detector.score_samples(X_train), 20), rel=1e-6
+        conformal_offset(detector.score_samples(X_train), 0.2), rel=1e-6
     )
+
+
+def test_calibration_split_and_validation_tail_are_both_held_out():
+    detector = LSTMAnomalyDetector(
+        calibration_split=0.2, validation_split=0.25, random_state=0
+    )
+    indices = detector.calibration_indices(100)
+    # 20 drawn at random, then the last 20 of the 80 left.
+    assert len(indices) == 40
+    fit_indices = np.setdiff1d(np.arange(100), indices)
+    assert len(fit_indices) == 60 and fit_indices.max() < indices.max()
+    np.testing.assert_array_equal(indices, detector.calibration_indices(100))
+    other_seed = detector.set_params(random_state=1).calibration_indices(100)
+    assert not np.array_equal(indices, other_seed)
 
 
 @pytest.mark.all_backends
@@ -121,6 +173,7 @@ def test_errors_are_divided_by_their_typical_size_on_the_calibration_data(
         **TINY,
         normalize_errors=normalize_errors,
         check_spread=False,
+        calibration_split=0,
         validation_split=0.25,
         random_state=0,
     ).fit(X_train)
@@ -150,12 +203,14 @@ def _robust_location(values):
 
 @pytest.mark.all_backends
 def test_an_unusual_spread_scores_as_the_error_that_is_as_unusual(tiny, gait):
-    X_train, X_test = gait[0], gait[1][:20]
-    # Calibrated on the training cycles (no validation_split).
-    center, scale = _robust_location(np.log(X_train.std(axis=1)))
+    X_test = gait[1][:20]
+    calibration = gait[0][tiny.calibration_indices(len(gait[0]))]
+    center, scale = _robust_location(np.log(calibration.std(axis=1)))
     np.testing.assert_allclose(tiny.spread_center_, center)
     np.testing.assert_allclose(tiny.spread_scale_, np.maximum(scale, 0.01))
-    log_center, log_scale = _robust_location(np.log(tiny.reconstruction_error(X_train)))
+    log_center, log_scale = _robust_location(
+        np.log(tiny.reconstruction_error(calibration))
+    )
     assert tiny.log_error_center_ == pytest.approx(log_center, rel=1e-6)
     assert tiny.log_error_scale_ == pytest.approx(log_scale, rel=1e-6)
     # Damped about their mean: the same shapes with a third of the spread.
@@ -346,7 +401,8 @@ def test_ctrl_c_keeps_the_weights_reached_and_calibrates_on_them(gait):
         # trained, a tiny network's threshold moves little between fits
         # (1.5e-4 relative, seen on JAX), but any change of weights moves it
         # by more than 1e-6.
-        expected_offset = np.percentile(detector.score_samples(X), 10)
+        calibration = X[detector.calibration_indices(len(X))]
+        expected_offset = conformal_offset(detector.score_samples(calibration), 0.1)
         assert detector.offset_ == pytest.approx(expected_offset, rel=1e-6)
         assert detector.offset_ != pytest.approx(first_offset, rel=1e-6)
         assert detector.predict(X).shape == (64,)

@@ -9,7 +9,7 @@ from sklearn.ensemble import IsolationForest
 from sklearn.exceptions import NotFittedError
 
 from sklearn_lstmae import LSTMAnomalyDetector, SlidingWindowDetector, stream, windows
-from sklearn_lstmae.anomaly import error_offset
+from sklearn_lstmae._calibration import calibrated_offset
 from sklearn_lstmae.datasets import make_sensor_stream
 from sklearn_lstmae.windows import n_windows, sliding_windows
 
@@ -57,8 +57,33 @@ def test_one_output_per_point_with_scikit_learn_signs(tiny, streams):
     )
     by_channel = tiny.reconstruction_error(X_test, reduce="channel")
     assert by_channel.shape == X_test.shape
-    np.testing.assert_allclose(tiny.reconstruction_error(X_test), -scores)
-    np.testing.assert_allclose(by_channel.mean(axis=1), -scores)
+    np.testing.assert_allclose(
+        by_channel.mean(axis=1), tiny.reconstruction_error(X_test)
+    )
+    # The spread check raises a point's errors, never lowers them.
+    assert np.all(-scores >= tiny.reconstruction_error(X_test) * (1 - 1e-6))
+    plain = clone(tiny).set_params(estimator__check_spread=False).fit(streams[0])
+    np.testing.assert_allclose(
+        plain.reconstruction_error(X_test), -plain.score_samples(X_test)
+    )
+
+
+def test_spread_check_flags_a_stream_that_went_calm(streams):
+    """A flattened stretch reconstructs well; its spread gives it away."""
+    X_train, X_test = streams[0], streams[1].copy()
+    X_test[400:500] = X_test[400:500].mean(axis=0)
+    inner = LSTMAnomalyDetector(**TINY, random_state=0)
+    scores = {}
+    for check_spread in (True, False):
+        detector = SlidingWindowDetector(
+            clone(inner).set_params(check_spread=check_spread), window_size=WINDOW
+        ).fit(X_train)
+        scores[check_spread] = detector.score_samples(X_test)
+    # Ranked among the normal stretch of the same stream: with the check the
+    # calm points are the most anomalous, without it not.
+    calm, normal = scores[True][420:480], scores[True][600:]
+    assert calm.max() < np.quantile(normal, 0.01)
+    assert np.median(scores[False][420:480]) > np.quantile(scores[False][600:], 0.01)
 
 
 def _brute_force_point_errors(detector, X, stride):
@@ -105,8 +130,10 @@ def test_no_window_straddles_two_streams():
         contamination=0.1,
     ).fit([first, second])
     windows = detector.estimator_.training_windows_
-    assert len(windows) == n_windows(100, WINDOW) + n_windows(80, WINDOW)
-    assert np.all((windows.max(axis=1) < 100) | (windows.min(axis=1) >= 1000))
+    # Each stream's last 20 % is its calibration tail, which no window covers.
+    assert len(windows) == n_windows(80, WINDOW) + n_windows(64, WINDOW)
+    assert np.all((windows.max(axis=1) < 80) | (windows.min(axis=1) >= 1000))
+    assert np.all(windows.max(axis=1) < 1064)
     np.testing.assert_array_equal(
         detector.score_samples([first, second]),
         np.concatenate([detector.score_samples(first), detector.score_samples(second)]),
@@ -119,11 +146,11 @@ def test_auto_train_stride_bounds_the_training_windows(monkeypatch):
     detector = SlidingWindowDetector(
         _RecordingForest(n_estimators=10, random_state=0), window_size=WINDOW
     ).fit(X)
-    assert detector.train_stride_ == 20
-    assert len(detector.estimator_.training_windows_) == n_windows(2000, WINDOW, 20)
+    # 1585 windows of the 1600-point training head, at most 100 of them.
+    assert detector.train_stride_ == 16
     np.testing.assert_array_equal(
         detector.estimator_.training_windows_,
-        sliding_windows(X, WINDOW, 20).reshape(-1, WINDOW),
+        sliding_windows(X[:1600], WINDOW, 16).reshape(-1, WINDOW),
     )
 
 
@@ -162,18 +189,29 @@ def test_anomaly_is_located_at_its_points():
 @pytest.mark.all_backends
 def test_threshold_comes_from_the_held_out_tail(streams):
     X_train = streams[0]
-    inner = LSTMAnomalyDetector(**TINY, validation_split=0.25, random_state=0)
-    detector = SlidingWindowDetector(inner, window_size=WINDOW, train_stride=3)
+    inner = LSTMAnomalyDetector(**TINY, calibration_split=0, random_state=0)
+    detector = SlidingWindowDetector(inner, window_size=WINDOW, calibration_split=0.25)
     detector.fit(X_train)
-    n_training = n_windows(len(X_train), WINDOW, 3)
-    tail = X_train[int(n_training * 0.75) * 3 :]
-    assert detector.offset_ == error_offset(detector.score_samples(tail), "auto")
+    tail_scores = detector.score_samples(X_train[900:])
+    np.testing.assert_array_equal(detector.calibration_scores_, np.sort(tail_scores))
+    assert detector.offset_ == calibrated_offset(tail_scores, "auto")
 
 
-def test_float_contamination_flags_that_share_of_the_training_points(streams):
+def test_float_contamination_is_the_share_of_calibration_points_flagged(streams):
     detector = SlidingWindowDetector(_forest(), window_size=WINDOW, contamination=0.1)
-    flagged = detector.fit_predict(streams[0]) == -1
-    assert flagged.mean() == pytest.approx(0.1, abs=0.005)
+    detector.fit(streams[0])
+    flagged = detector.predict(streams[0][960:]) == -1
+    assert flagged.mean() == pytest.approx(0.1, abs=1 / 240)
+    p_values = detector.p_values(streams[0][960:])
+    np.testing.assert_array_equal(flagged, p_values <= 0.1)
+
+
+def test_calibration_tail_shorter_than_a_window_is_refused():
+    detector = SlidingWindowDetector(_forest(), window_size=WINDOW)
+    with pytest.raises(ValueError, match="leaves 40 to train on and 10 to calibrate"):
+        detector.fit(np.arange(50.0))
+    detector.set_params(calibration_split=0).fit(np.arange(50.0))
+    assert len(detector.calibration_scores_) == 50
 
 
 def test_dataframe_stream_keeps_its_column_names(streams):
