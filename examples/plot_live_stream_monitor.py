@@ -37,12 +37,13 @@ HOLD = POINTS_PER_SECOND
 # %%
 # The detector, fitted on a clean run
 # -----------------------------------
-# The threshold is calibrated on the held-out last 20 % of the training
-# windows, which the network has not trained on.
+# The threshold and the p-values are calibrated on the last 20 % of the
+# training stream, which no training window covers (``calibration_split``);
+# the windows' detector need not hold out windows of its own.
 X_train, _, _ = make_sensor_stream(6000, random_state=0)
 inner = LSTMAnomalyDetector(
     epochs=EPOCHS if EPOCHS == "auto" else int(EPOCHS),
-    validation_split=0.2,
+    calibration_split=0,
     random_state=0,
 )
 detector = SlidingWindowDetector(inner, window_size=64).fit(X_train)

@@ -57,13 +57,14 @@ print(f"{(y_test == -1).sum()} of {len(y_test)} test points are anomalous")
 # %%
 # The detector
 # ------------
-# Windows of 64 points hold a little more than one cycle. A validation split
-# holds the last 20 % of the training windows back: the threshold is
-# calibrated on the point scores of that tail of the stream, which the network
-# has not trained on.
+# Windows of 64 points hold a little more than one cycle. No training window
+# covers the last 20 % of the training stream (``calibration_split=0.2``):
+# the threshold is calibrated on the point scores of that tail, which the
+# network has not trained on, so the windows' detector need not hold out
+# windows of its own.
 inner = LSTMAnomalyDetector(
     epochs=EPOCHS if EPOCHS == "auto" else int(EPOCHS),
-    validation_split=0.2,
+    calibration_split=0,
     random_state=0,
 )
 detector = SlidingWindowDetector(inner, window_size=64).fit(train)

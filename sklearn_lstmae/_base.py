@@ -186,8 +186,7 @@ class BaseLSTMAutoencoder(InferenceMixin, BaseWrapper):
         self._check_training_converged()
         unseen = [sequences[held_out]] + ([] if validation is None else [validation])
         self._after_training(
-            np.concatenate(unseen) if sum(map(len, unseen)) else sequences,
-            in_sample=not len(held_out) and validation is None,
+            training, np.concatenate(unseen) if sum(map(len, unseen)) else None
         )
 
     def _split_for_calibration(self, n_samples):
@@ -232,12 +231,12 @@ class BaseLSTMAutoencoder(InferenceMixin, BaseWrapper):
         }
         return {"batch_size": self.batch_size, "verbose": self.verbose, **routed}
 
-    def _after_training(self, calibration, *, in_sample):
-        """Hook for what a subclass derives from the calibration sequences.
+    def _after_training(self, training, unseen):
+        """Hook for what a subclass derives from the data after training.
 
-        They are the sequences the network did not fit (those
-        :meth:`_split_for_calibration` held out and the ``validation_split``
-        tail), else all the training sequences (``in_sample=True``).
+        ``training`` is what the network fitted; ``unseen`` the sequences it
+        did not (those :meth:`_split_for_calibration` held out and the
+        ``validation_split`` tail), None if there are none.
         """
 
     @_fit_context(prefer_skip_nested_validation=True)

@@ -67,6 +67,9 @@ def test_online_scores_equal_batch_scores_with_a_forest_inside(streams, stride, 
             _joined(results, "scores"), detector.score_samples(X), rtol=1e-12
         )
         np.testing.assert_array_equal(_joined(results, "labels"), detector.predict(X))
+        np.testing.assert_array_equal(
+            _joined(results, "p_values"), detector.p_values(X)
+        )
         assert all(result.errors is None for result in results)
 
 
@@ -87,6 +90,14 @@ def test_online_scores_equal_batch_scores_with_an_lstm_inside(
         lstm_inside.reconstruction_error(X, reduce="channel"),
         rtol=1e-5,
     )
+    # Ranks among the calibration points' scores: float32 round-off may move
+    # a score past a calibration score that close to it, no further.
+    n_calibration = len(lstm_inside.calibration_scores_)
+    p_values = lstm_inside.p_values(X)
+    np.testing.assert_allclose(
+        _joined(results, "p_values"), p_values, atol=3 / (n_calibration + 1)
+    )
+    assert np.mean(_joined(results, "p_values") == p_values) > 0.95
 
 
 def test_a_point_is_final_once_the_windows_after_it_arrived(streams):

@@ -7,6 +7,7 @@ import keras
 import numpy as np
 import pytest
 from sklearn.ensemble import IsolationForest
+from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -194,7 +195,20 @@ def saved_detector(tmp_path_factory):
         ("fitted", "score_samples", 1, r"unknown \['score_samples'\]"),
         ("fitted", "threshold_", 1.0, r"unknown \['threshold_'\]"),
         ("fitted", "offset_", _DROP, r"missing \['offset_'\]"),
-        ("fitted", "offset_", "low", "'offset_' must be a finite number"),
+        ("fitted", "offset_", "low", "'offset_' must be a finite number or -inf"),
+        (
+            "fitted",
+            "calibration_scores_",
+            {"__ndarray__": [-1.0, -2.0], "dtype": "<f8"},
+            "'calibration_scores_' must be a non-empty 1-D float64 array of finite, "
+            "ascending",
+        ),
+        (
+            "fitted",
+            "calibration_scores_",
+            {"__ndarray__": [], "dtype": "<f8"},
+            "'calibration_scores_' must be a non-empty",
+        ),
         ("fitted", "n_channels_", True, "'n_channels_' must be a positive int"),
         ("fitted", "channel_mean_", [0.0, 0.0], "'channel_mean_' must be a 1-D"),
         ("fitted", "n_channels_", 3, "'n_features_in_' has size 102"),
@@ -377,3 +391,46 @@ def test_archives_from_before_the_long_sequence_parameters_load(
     restored = load_estimator(_tampered_archive(path, tmp_path, drop_new_parameters))
     assert restored.max_timesteps is None and restored.time_positions is False
     np.testing.assert_array_equal(restored.score_samples(X), detector.score_samples(X))
+
+
+def test_archives_from_before_calibration_load_and_say_they_lack_p_values(
+    saved_detector, stream_detector, tmp_path
+):
+    path, detector = saved_detector
+
+    def drop_calibration(state):
+        del state["params"]["calibration_split"]
+        del state["fitted"]["calibration_scores_"]
+
+    restored = load_estimator(_tampered_archive(path, tmp_path, drop_calibration))
+    # They were calibrated on the data they trained on: calibration_split=0.
+    assert restored.calibration_split == 0.0
+    np.testing.assert_array_equal(restored.predict(X), detector.predict(X))
+    with pytest.raises(NotFittedError, match="saved before .* no p-values"):
+        restored.p_values(X)
+    stream_path = tmp_path / "stream.zip"
+    save_estimator(stream_detector, stream_path)
+    with zipfile.ZipFile(stream_path) as archive:
+        inner = archive.read("estimator_.zip")
+        state = json.loads(archive.read("estimator.json"))
+    drop_calibration(state)
+    old_stream = tmp_path / "old_stream.zip"
+    with zipfile.ZipFile(old_stream, "w") as archive:
+        archive.writestr("estimator.json", json.dumps(state))
+        archive.writestr("estimator_.zip", inner)
+    restored = load_estimator(old_stream)
+    assert restored.calibration_split == 0.0
+    with pytest.raises(NotFittedError, match="no p-values"):
+        restored.stream_scorer().update(np.zeros((40, 2)))
+
+
+def test_a_threshold_that_flags_nothing_round_trips(tmp_path):
+    with pytest.warns(UserWarning, match="will flag nothing"):
+        detector = LSTMAnomalyDetector(**TINY, contamination=0.01, random_state=0).fit(
+            X
+        )
+    assert detector.offset_ == -np.inf
+    save_estimator(detector, tmp_path / "nothing.zip")
+    restored = load_estimator(tmp_path / "nothing.zip")
+    assert restored.offset_ == -np.inf
+    assert (restored.predict(X) == 1).all()

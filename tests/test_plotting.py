@@ -263,6 +263,17 @@ def test_score_histogram_of_errors_on_a_log_axis(scaled_detector, data):
     assert display.ax_.get_legend().get_texts()[0].get_text() == "normal"
 
 
+def test_score_histogram_of_a_detector_that_flags_nothing_has_no_threshold(data):
+    # A contamination below every p-value (1/25 with 24 of 120 held out).
+    with pytest.warns(UserWarning, match="will flag nothing"):
+        flags_nothing = LSTMAnomalyDetector(
+            **TINY, contamination=0.01, random_state=0
+        ).fit(data[0])
+    display = ScoreHistogramDisplay.from_estimator(flags_nothing, data[1], data[2])
+    assert display.threshold_line_ is None
+    assert _bar_heights(display) == len(data[1])
+
+
 def test_score_histogram_of_a_transformer_has_no_threshold(transformer, data):
     display = ScoreHistogramDisplay.from_estimator(transformer, data[1])
     assert display.threshold_line_ is None

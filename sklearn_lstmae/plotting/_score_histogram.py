@@ -149,6 +149,8 @@ class ScoreHistogramDisplay:
             at ``offset_``; ``"reconstruction_error"``: the error itself,
             threshold at ``threshold_``. A detector that ``check_spread``
             flags for its spread alone has its error below that threshold.
+            No threshold is drawn for one that flags nothing (``offset_`` is
+            ``-inf``).
         ax : matplotlib Axes, default=None
             Where to draw.
         **plot_kwargs : dict
@@ -167,6 +169,9 @@ class ScoreHistogramDisplay:
             )
         _, final, Xt = _fitted_parts(estimator, X, f"{cls.__name__}.from_estimator")
         offset = getattr(final, "offset_", None)
+        # -inf: a contamination below every p-value, which flags nothing.
+        if offset is not None and not np.isfinite(offset):
+            offset = None
         if response_method == "reconstruction_error":
             scores = final.reconstruction_error(Xt)
             threshold = None if offset is None else -offset

@@ -1,0 +1,198 @@
+"""How often the detectors' thresholds flag new normal data: false alarms and p-values.
+
+Run from the repository root, in the benchmark's environment (the tasks are
+those of ``quality.py``)::
+
+    .venv-bench/bin/python benchmarks/calibration.py            # 20 tasks, 1 seed
+    .venv-bench/bin/python benchmarks/calibration.py --screen   # quality.py's 7
+    .venv-bench/bin/python benchmarks/calibration.py --stream   # the sensor streams
+
+For each one-class task, ``LSTMAnomalyDetector(latent_dim=8)`` with its
+defaults (``contamination="auto"``, ``calibration_split=0.2``) is fitted on
+the normal class's training sequences and the table gives, on the test
+sequences:
+
+- ``normal flagged``: the share of normal test sequences that ``predict``
+  flags (issue 25's goal: at most 5 % on average, at most 10 % on every task
+  with at least 30 training sequences), and ``anomalies flagged``;
+- ``at 0.05``: the share of normal test sequences whose p-value is at most
+  0.05, which is what ``predict`` flags with ``contamination=0.05``;
+- ``KS``: the Kolmogorov-Smirnov distance of the normal test sequences'
+  p-values from the uniform distribution. p-values take ``n + 1`` values,
+  and the spread check ties every sequence whose error and spread are both
+  unremarkable at one score (the median calibration error), so a large KS
+  may be p-values lumped high, which is safe; hence also
+- ``excess``: the one-sided distance, the largest share of normal test
+  sequences with a p-value at most ``a`` beyond ``a`` itself (over all
+  ``a``): how far the p-values fall short of their guarantee, 0 if they keep
+  it;
+- ``in-sample auto`` and ``in-sample 0.05``: the same network's thresholds
+  set as before this calibration existed, on the sequences it was trained on
+  (the robust rule on their errors; their 5th percentile): what the held-out
+  calibration changed, with the network held fixed;
+- ROC-AUC and fit seconds, to compare with ``quality.py``'s rows.
+
+``--stream`` does the same for ``SlidingWindowDetector(window_size=64)`` at
+its defaults on ``stream.py``'s sensor streams, per point: trained on a
+normal stream of 50,000 points, the false alarms and p-values on a new normal
+stream of 20,000, the anomalies flagged, the ROC-AUC and ``stream.py``'s
+precision on a stream of 20,000 with 12 anomalies, 3 seeds; and how long the
+runs of flagged normal points are (points of a stream are not exchangeable).
+"""
+
+import argparse
+import os
+import platform
+import time
+
+import numpy as np
+from quality import LATENT_DIM, SCREENING_TASKS, all_tasks
+from scipy.stats import kstest
+from sklearn.metrics import roc_auc_score
+from stream import WINDOW, point_metrics, streams
+
+from sklearn_lstmae import LSTMAnomalyDetector, SlidingWindowDetector
+from sklearn_lstmae._calibration import auto_offset, log_location
+from sklearn_lstmae.datasets import make_sensor_stream
+
+ALPHA = 0.05
+COLUMNS = (
+    "normal flagged",
+    "anomalies flagged",
+    "at 0.05",
+    "KS",
+    "excess",
+    "in-sample auto",
+    "in-sample 0.05",
+    "ROC-AUC",
+    "fit s",
+)
+
+
+def _in_sample_offsets(detector, scores_fitted):
+    """The thresholds the old rules set on the sequences the network fitted."""
+    errors = -scores_fitted
+    return auto_offset(*log_location(errors)), np.percentile(scores_fitted, 100 * ALPHA)
+
+
+def evaluate(detector, X_fit, X_test, is_normal):
+    """One row of ``COLUMNS`` for a detector trained on ``X_fit``."""
+    start = time.perf_counter()
+    detector.fit(X_fit)
+    fit_seconds = time.perf_counter() - start
+    scores = detector.score_samples(X_test)
+    flagged = scores < detector.offset_
+    p_values = detector.p_values(X_test)
+    trained_on = np.setdiff1d(
+        np.arange(len(X_fit)), detector.calibration_indices(len(X_fit))
+    )
+    in_sample_auto, in_sample_alpha = _in_sample_offsets(
+        detector, detector.score_samples(X_fit[trained_on])
+    )
+    normal = scores[is_normal]
+    return (
+        flagged[is_normal].mean(),
+        flagged[~is_normal].mean(),
+        *p_value_checks(p_values[is_normal]),
+        np.mean(normal < in_sample_auto),
+        np.mean(normal < in_sample_alpha),
+        roc_auc_score(is_normal, scores),
+        fit_seconds,
+    )
+
+
+def p_value_checks(normal_p_values):
+    """Share at most ALPHA, KS distance from uniform, and the one-sided excess."""
+    levels = np.unique(normal_p_values)
+    share_at_most = np.searchsorted(np.sort(normal_p_values), levels, side="right")
+    excess = max(0.0, float(np.max(share_at_most / len(normal_p_values) - levels)))
+    return (
+        np.mean(normal_p_values <= ALPHA),
+        kstest(normal_p_values, "uniform").statistic,
+        excess,
+    )
+
+
+def run_tasks(tasks):
+    rows = {}
+    for name, make_task in tasks.items():
+        X_train, X_test, is_normal = make_task(0)[:3]
+        detector = LSTMAnomalyDetector(latent_dim=LATENT_DIM, random_state=0)
+        rows[(name, len(X_train))] = evaluate(detector, X_train, X_test, is_normal)
+        print(f"  {name}: {rows[(name, len(X_train))]}", flush=True)
+    return rows
+
+
+def run_stream(seeds=(0, 1, 2)):
+    """``stream.py``'s streams: 50,000 training points, 20,000 with anomalies."""
+    rows = {}
+    for seed in seeds:
+        X_train, X_test, y_test, kinds = streams(50_000, 20_000, seed)
+        X_new_normal, _, _ = make_sensor_stream(20_000, random_state=seed + 200)
+        detector = SlidingWindowDetector(window_size=WINDOW)
+        start = time.perf_counter()
+        detector.fit(X_train)
+        fit_seconds = time.perf_counter() - start
+        scores = detector.score_samples(X_test)
+        normal_p = detector.p_values(X_new_normal)
+        name = f"sensor stream, seed {seed}"
+        rows[(name, len(X_train))] = (
+            np.mean(detector.predict(X_new_normal) == -1),
+            (scores < detector.offset_)[y_test == -1].mean(),
+            *p_value_checks(normal_p),
+            np.nan,
+            np.nan,
+            roc_auc_score(y_test, scores),
+            fit_seconds,
+        )
+        edges = np.flatnonzero(np.diff(np.r_[0, normal_p <= ALPHA, 0]))
+        runs = np.diff(edges)[::2]
+        metrics = point_metrics(y_test, kinds, scores)
+        print(f"  {name}: {rows[(name, len(X_train))]}; {metrics}")
+        print(
+            f"  runs of normal points at p <= 0.05: {len(runs)}, mean length "
+            f"{runs.mean() if len(runs) else 0:.1f}"
+        )
+    return rows
+
+
+def summarise(rows):
+    print(f"\n{'task':<30} {'n':>5} " + " ".join(f"{c:>17}" for c in COLUMNS))
+    for (name, n_train), row in rows.items():
+        print(f"{name:<30} {n_train:>5} " + " ".join(f"{v:17.3f}" for v in row))
+    values = np.array(list(rows.values()))
+    print(f"{'mean':<30} {'':>5} " + " ".join(f"{v:17.3f}" for v in values.mean(0)))
+    at_least_30 = [row[0] for (_, n), row in rows.items() if n >= 30]
+    if at_least_30:
+        print(
+            f"normal flagged by predict: mean {values[:, 0].mean():.3f}, worst on a "
+            f"task of >= 30 training sequences {max(at_least_30):.3f}; at "
+            f"contamination=0.05: mean {values[:, 2].mean():.3f}, worst "
+            f"{values[:, 2].max():.3f}"
+        )
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--screen", action="store_true", help="quality.py's 7 tasks")
+    parser.add_argument("--stream", action="store_true", help="the sensor streams")
+    parser.add_argument("--tasks", nargs="+", default=[""], metavar="TEXT")
+    args = parser.parse_args()
+    print(
+        f"sklearn-lstmae calibration, {time.strftime('%Y-%m-%d')}, "
+        f"{platform.machine()}, {os.cpu_count()} CPUs, seed 0"
+    )
+    if args.stream:
+        summarise(run_stream())
+        return
+    tasks = {
+        name: task
+        for name, task in all_tasks().items()
+        if any(text in name for text in args.tasks)
+        and (not args.screen or name in SCREENING_TASKS)
+    }
+    summarise(run_tasks(tasks))
+
+
+if __name__ == "__main__":
+    main()
