@@ -167,13 +167,15 @@ def test_seeded_models_match_across_fits_and_save_load(tmp_path):
 
 
 def _tampered_archive(path, tmp_path, change_state):
+    """A copy of the archive at ``path`` whose estimator.json was changed."""
     with zipfile.ZipFile(path) as archive:
-        model = archive.read("model.keras")
-        state = json.loads(archive.read("estimator.json"))
+        entries = {name: archive.read(name) for name in archive.namelist()}
+    state = json.loads(entries.pop("estimator.json"))
     change_state(state)
     tampered = tmp_path / "tampered.zip"
     with zipfile.ZipFile(tampered, "w") as archive:
-        archive.writestr("model.keras", model)
+        for name, content in entries.items():
+            archive.writestr(name, content)
         archive.writestr("estimator.json", json.dumps(state))
     return tampered
 
@@ -410,15 +412,9 @@ def test_archives_from_before_calibration_load_and_say_they_lack_p_values(
         restored.p_values(X)
     stream_path = tmp_path / "stream.zip"
     save_estimator(stream_detector, stream_path)
-    with zipfile.ZipFile(stream_path) as archive:
-        inner = archive.read("estimator_.zip")
-        state = json.loads(archive.read("estimator.json"))
-    drop_calibration(state)
-    old_stream = tmp_path / "old_stream.zip"
-    with zipfile.ZipFile(old_stream, "w") as archive:
-        archive.writestr("estimator.json", json.dumps(state))
-        archive.writestr("estimator_.zip", inner)
-    restored = load_estimator(old_stream)
+    restored = load_estimator(
+        _tampered_archive(stream_path, tmp_path, drop_calibration)
+    )
     assert restored.calibration_split == 0.0
     with pytest.raises(NotFittedError, match="no p-values"):
         restored.stream_scorer().update(np.zeros((40, 2)))
