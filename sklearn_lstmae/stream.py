@@ -19,8 +19,10 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._calibration import (
+    auto_offset,
     calibrated_offset,
     calibration_scores,
+    log_location,
     p_values,
     warn_if_coarse,
 )
@@ -309,16 +311,25 @@ class SlidingWindowDetector(OutlierMixin, MetaEstimatorMixin, BaseEstimator):
 
     def _calibrate(self, streams):
         """The calibration points' scores and the threshold they give."""
-        auto = None
-        if self.contamination == "auto" and self.point_score_ == "window":
-            if not hasattr(self.estimator_, "offset_"):
+        if self.point_score_ == "window":
+            scores = np.concatenate([self._score_stream(s) for s in streams])
+            auto = getattr(self.estimator_, "offset_", None)
+            if self.contamination == "auto" and auto is None:
                 raise ValueError(
                     f"contamination='auto' takes the threshold of "
                     f"{type(self.estimator_).__name__}'s offset_, which it does "
                     "not have. Pass a float contamination."
                 )
-            auto = self.estimator_.offset_
-        scores = np.concatenate([self._score_stream(stream) for stream in streams])
+        else:
+            values = np.concatenate(
+                [self._to_points(s, self._window_values(True)) for s in streams]
+            )
+            scores = -values[:, -1]
+            # 'auto' on the points' plain errors, not on their scores, as the
+            # sequence detector does: the spread check lifts the low half of
+            # the scores to one level, which shrinks their robust spread (on
+            # sensor streams 'auto' then flagged 13.6 % of normal points).
+            auto = auto_offset(*log_location(values[:, :-1].mean(axis=1)))
         self.calibration_scores_ = np.sort(scores)
         self.offset_ = calibrated_offset(scores, self.contamination, auto=auto)
         # Frames: this method, fit, _fit_context, its wrapper.
