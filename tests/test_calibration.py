@@ -153,3 +153,11 @@ def test_a_handful_of_calibration_sequences_is_said_plainly():
         LSTMAnomalyDetector(**TINY, random_state=0).fit(X)
     with pytest.warns(UserWarning, match="will flag nothing"):
         LSTMAnomalyDetector(**TINY, contamination=0.1, random_state=0).fit(X)
+
+
+def test_a_calibration_split_that_leaves_nothing_is_refused_before_keras():
+    X, _, _ = make_gait_cycles(12, random_state=0)
+    detector = LSTMAnomalyDetector(**TINY, calibration_split=0.95)
+    with pytest.raises(ValueError, match="0.95 of 12 samples leaves no sample to"):
+        detector.fit(X)
+    assert not hasattr(detector, "model_")
