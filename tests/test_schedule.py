@@ -29,8 +29,13 @@ class _RecordLearningRate(keras.callbacks.Callback):
 
 @pytest.mark.all_backends
 def test_auto_stops_on_the_held_out_loss_and_restores_the_best_weights(noise):
+    # No calibration_split: the last 20 of the 80 sequences are the held out.
     detector = LSTMAnomalyDetector(
-        **AUTO, validation_split=0.25, optimizer__learning_rate=0.01, random_state=0
+        **AUTO,
+        calibration_split=0,
+        validation_split=0.25,
+        optimizer__learning_rate=0.01,
+        random_state=0,
     ).fit(noise)
     val_loss = detector.history_["val_loss"]
     # 60 training sequences, repeated within 50-step epochs: 16 epochs of
@@ -52,7 +57,10 @@ def test_auto_stops_on_the_held_out_loss_and_restores_the_best_weights(noise):
 @pytest.mark.all_backends
 def test_an_int_epochs_means_exactly_that_many_passes(noise):
     detector = LSTMAnomalyDetector(
-        **{**AUTO, "epochs": 25}, validation_split=0.25, random_state=0
+        **{**AUTO, "epochs": 25},
+        calibration_split=0,
+        validation_split=0.25,
+        random_state=0,
     ).fit(noise)
     assert len(detector.history_["loss"]) == 25
     # 60 training sequences are 2 steps of 32: no repetition, no early stop.
@@ -66,7 +74,10 @@ def test_an_int_epochs_means_exactly_that_many_passes(noise):
 def test_auto_trains_at_most_the_step_budget_in_epochs_of_50_steps(
     gait, Estimator, budget
 ):
-    estimator = Estimator(**AUTO, random_state=0).fit(gait[0][:30])
+    estimator = Estimator(**AUTO, random_state=0)
+    if "calibration_split" in estimator.get_params():
+        estimator.set_params(calibration_split=0)  # train on all 30
+    estimator.fit(gait[0][:30])
     n_epochs = len(estimator.history_["loss"])
     # 30 cycles are one step of 32: "auto" repeats them 54 times in an epoch
     # of 51 steps, for at most 16 epochs (816 steps) or 24 (1,224); early
@@ -88,8 +99,9 @@ def test_auto_keeps_its_budget_on_more_data_than_one_budget_of_batches(noise):
     detector = _SmallBudgetDetector(**{**AUTO, "batch_size": 4}, random_state=0).fit(
         many
     )
-    # 200 sequences are 50 batches of 4: one epoch over all of them would be
-    # 50 steps; "auto" stops at its 30.
+    # 160 of the 200 sequences train (40 are held out to calibrate): 40
+    # batches of 4, one epoch over all of them would be 40 steps; "auto"
+    # stops at its 30.
     assert len(detector.history_["loss"]) == 1
     assert int(detector.model_.optimizer.iterations) == 30
 
