@@ -80,6 +80,11 @@ def evaluate(detector, X_fit, X_test, is_normal):
     start = time.perf_counter()
     detector.fit(X_fit)
     fit_seconds = time.perf_counter() - start
+    return calibration_row(detector, X_fit, X_test, is_normal, fit_seconds)
+
+
+def calibration_row(detector, X_fit, X_test, is_normal, fit_seconds):
+    """``COLUMNS`` for a detector fitted on ``X_fit`` in ``fit_seconds``."""
     scores = detector.score_samples(X_test)
     flagged = scores < detector.offset_
     p_values = detector.p_values(X_test)

@@ -6,11 +6,13 @@ package)::
 
     python3 -m venv .venv-bench && .venv-bench/bin/pip install ".[benchmark]"
     .venv-bench/bin/python benchmarks/quality.py --methods "LSTM defaults"
-    .venv-bench/bin/python benchmarks/quality.py --screen   # 1 seed, 8 tasks
+    .venv-bench/bin/python benchmarks/quality.py --screen   # 1 seed, 7 tasks
     .venv-bench/bin/python benchmarks/quality.py --quick    # 1 seed, all tasks
     .venv-bench/bin/python benchmarks/quality.py --tasks gait   # gait only
     .venv-bench/bin/python benchmarks/quality.py --methods "LSTM defaults" \
-        "LSTM flatten" --score-variants   # the detector's levers
+        --score-variants   # what each part of the score gives
+    .venv-bench/bin/python benchmarks/quality.py --methods "LSTM defaults" \
+        --calibration      # and calibration.py's false alarms, every seed
 
 Tasks (20, from the synthetic gait cycles and 7 public data sets, at most 3
 classes of a set so that no set dominates the means):
@@ -49,28 +51,31 @@ close the reconstruction of a noisy cycle comes to the true curve.
 
 Methods, all at the same latent size:
 
-- ``LSTM defaults``: ``LSTMAnomalyDetector(latent_dim=8)``, nothing else set;
-- ``LSTM flatten``: the defaults with ``pooling="flatten"``: the encoder's
-  hidden states of all time steps, not only the last, feed the latent layer.
-  This is the network and training of ``LSTMAutoencoderTransformer(latent_dim=8)``,
-  whose default pooling it is;
-- ``LSTM long`` and ``LSTM long flatten``: the defaults (and ``"flatten"``)
-  with ``max_timesteps=64, time_positions=True``: sequences longer than 64
-  steps are averaged down in bins for the LSTMs and the reconstruction
-  interpolated back; the decoder sees five time-position channels;
-- ``LSTM linear`` and ``LSTM linear long flatten``: the same with
-  ``linear_path=True``, a linear map beside the LSTMs that starts as PCA;
-- ``LSTM obvious``: the defaults' network trained the obvious way: 100 epochs,
-  batch size 32, Adam defaults, no scaling;
+- ``LSTM defaults``: ``LSTMAnomalyDetector(latent_dim=8)``, nothing else set:
+  a random fifth of the training sequences held out to calibrate on; the
+  LSTMs on at most 64 steps (a longer sequence averaged down in bins, the
+  reconstruction interpolated back), ``pooling="flatten"``, five time-position
+  channels beside the decoder's repeated latent vector; the score fuses the
+  normalised error, the spread check and the linear view (PCA's residual);
+- ``LSTM every step``: the same with the specification's network on every
+  step (``pooling=None, max_timesteps=None, time_positions=False``), the
+  defaults' network before issue 28;
+- ``LSTM linear path``: the defaults with ``linear_path=True``, a linear map
+  beside the LSTMs that starts as PCA;
+- ``LSTM obvious``: the specification's network trained the obvious way: 100
+  epochs, batch size 32, Adam defaults, no scaling;
 - ``PCA``: ``PCA(n_components=8)`` on the flattened sequences, scored by its
   reconstruction error;
 - ``IsolationForest``: on the flattened sequences (no reconstruction).
 
 ``--score-variants`` adds, for each LSTM detector, rows for other scores of
-the same fitted network (``score_variants``): its normalised reconstruction
-error without the spread check (``check_spread=False``), the plain mean
-squared error (``normalize_errors=False`` too), and the detector's score
-fused with PCA(8)'s error as robust z-scores (sum and maximum).
+the same fitted network (``score_variants``): without the linear view
+(``linear_view=False``), the three views fused by their maximum (``views
+by max``), by the hard maximum of error and spread averaged with the linear
+view (``spread, then linear``) and by the average of error and linear view
+with the spread's hard maximum (``linear, then spread``), its
+normalised reconstruction error alone (``check_spread=False`` too) and the
+plain mean squared error (``normalize_errors=False`` too).
 """
 
 import argparse
@@ -86,6 +91,7 @@ from sklearn.ensemble import IsolationForest  # noqa: E402
 from sklearn.metrics import roc_auc_score  # noqa: E402
 
 from sklearn_lstmae import LSTMAnomalyDetector, make_gait_cycles  # noqa: E402
+from sklearn_lstmae._spread import spread_z  # noqa: E402
 
 LATENT_DIM = 8
 
@@ -120,26 +126,20 @@ class FlatIsolationForest:
         return self.forest.score_samples(X.reshape(len(X), -1))
 
 
-LONG = {"max_timesteps": 64, "time_positions": True}
-
-
 def _lstm(seed, **levers):
     return LSTMAnomalyDetector(latent_dim=LATENT_DIM, random_state=seed, **levers)
 
 
+# The specification's network on every step, as the defaults were before
+# issue 28.
+EVERY_STEP = {"pooling": None, "max_timesteps": None, "time_positions": False}
+
 METHODS = {
     "LSTM defaults": lambda seed: _lstm(seed),
-    "LSTM flatten": lambda seed: _lstm(seed, pooling="flatten"),
-    # Issue 28's levers: the LSTMs on at most 64 steps with the decoder told
-    # where each step lies; a PCA-initialised linear path beside the LSTMs.
-    "LSTM long": lambda seed: _lstm(seed, **LONG),
-    "LSTM long flatten": lambda seed: _lstm(seed, **LONG, pooling="flatten"),
-    "LSTM linear": lambda seed: _lstm(seed, linear_path=True),
-    "LSTM linear long flatten": lambda seed: _lstm(
-        seed, **LONG, pooling="flatten", linear_path=True
-    ),
+    "LSTM every step": lambda seed: _lstm(seed, **EVERY_STEP),
+    "LSTM linear path": lambda seed: _lstm(seed, linear_path=True),
     "LSTM obvious": lambda seed: _lstm(
-        seed, epochs=100, batch_size=32, standardize=False
+        seed, epochs=100, batch_size=32, standardize=False, **EVERY_STEP
     ),
     "PCA": PCAReconstruction,
     "IsolationForest": FlatIsolationForest,
@@ -228,8 +228,8 @@ def all_tasks():
     }
 
 
-# --screen: one seed and one task of each set but ACSF1 (whose 1460 steps take
-# the defaults 15 minutes a fit), to try a lever quickly.
+# --screen: one seed and one task of each set but ACSF1 (whose 1460 steps took
+# the specification's network 15 minutes a fit), to try a lever quickly.
 SCREENING_TASKS = (
     "gait (synthetic)",
     "GunPoint class 1",
@@ -269,52 +269,72 @@ def evaluate(method, X_train, X_test, is_normal, X_test_clean=None, variants=Fal
 def score_variants(detector, X_train, X_test):
     """Other anomaly scores of one fitted detector, higher = more normal.
 
-    ``error only``: minus the normalised reconstruction error, what the
-    default scores without ``check_spread``; ``plain``: minus the mean squared
-    error in the data's units, with ``normalize_errors=False`` as well;
-    ``+ PCA view, sum`` and ``max``: the detector's score and PCA(8)'s error
-    as robust z-scores of their logarithms (median and MAD on the training
-    sequences), fused by their sum or their maximum (issue 28's probe).
+    ``no linear view``: the score with ``linear_view=False`` (the network's
+    error with the spread check); ``views by max``: the largest of the three
+    views' robust z-scores (error, linear, spread) instead of the average of
+    the first two; ``error only``: minus the normalised reconstruction error,
+    with ``check_spread=False`` as well; ``plain``: minus the mean squared
+    error in the data's units, with ``normalize_errors=False`` too. What each
+    part of the default score gives, on the same fitted network.
     """
     normalised = detector.reconstruction_error(X_test, reduce=None)
-    pca = PCAReconstruction(seed=0).fit(X_train)
-    views = [
-        (-detector.score_samples(X_train), -detector.score_samples(X_test)),
-        (-pca.score_samples(X_train), -pca.score_samples(X_test)),
-    ]
-    z_scores = np.array([_robust_log_z(train, test) for train, test in views])
-    return {
-        "error only": -normalised.mean(axis=(1, 2)),
+    errors = normalised.mean(axis=(1, 2))
+    linear_view = detector.linear_view
+    try:
+        no_linear_view = detector.set_params(linear_view=False).score_samples(X_test)
+    finally:
+        detector.set_params(linear_view=linear_view)
+    variants = {
+        "no linear view": no_linear_view,
+        "error only": -errors,
         "plain": -(normalised * detector.error_scale_).mean(axis=(1, 2)),
-        "+ PCA view, sum": -z_scores.sum(axis=0),
-        "+ PCA view, max": -z_scores.max(axis=0),
     }
-
-
-def _robust_log_z(train_errors, test_errors):
-    """Robust z-scores of the log errors of ``test``, against those of ``train``."""
-    log_train = np.log(np.maximum(train_errors, 1e-12))
-    log_test = np.log(np.maximum(test_errors, 1e-12))
-    center = np.median(log_train)
-    spread = 1.4826 * np.median(np.abs(log_train - center))
-    return (log_test - center) / max(spread, 1e-12)
+    if linear_view and detector.check_spread:
+        error_z = (np.log(errors) - detector.log_error_center_) / max(
+            detector.log_error_scale_, 1e-12
+        )
+        linear_z = detector._linear_view().z(X_test)
+        spread = spread_z(
+            X_test,
+            detector.spread_center_,
+            detector.spread_scale_,
+            detector.spread_typical_z_,
+        )
+        variants["views by max"] = -np.max([error_z, linear_z, spread], axis=0)
+        variants["spread, then linear"] = -(np.maximum(error_z, spread) + linear_z)
+        variants["linear, then spread"] = -np.maximum((error_z + linear_z) / 2, spread)
+    return variants
 
 
 def _rmse(reconstruction, target):
     return float(np.sqrt(np.mean((reconstruction - target) ** 2)))
 
 
-def run(seeds, tasks, methods, variants):
+def run(seeds, tasks, methods, variants, calibration=None):
+    """ROC-AUC rows per (task, method); ``calibration`` collects false alarms.
+
+    With a dict as ``calibration``, each LSTM detector's fit also adds a row
+    of ``calibration.py``'s columns under (method, task, training size).
+    """
+    # calibration.py imports this module for its tasks.
+    from calibration import calibration_row
+
     results = {}
     for task, make_task in tasks.items():
         for seed in seeds:
             data = make_task(seed)
             for name in methods:
-                rows = evaluate(METHODS[name](seed), *data, variants=variants)
+                method = METHODS[name](seed)
+                rows = evaluate(method, *data, variants=variants)
                 for score, row in rows.items():
                     label = f"{name} [{score}]" if score else name
                     results.setdefault((task, label), []).append(row)
                     print(f"  {task} / {label} / seed {seed}: {row}", flush=True)
+                if calibration is not None and isinstance(method, LSTMAnomalyDetector):
+                    key = (name, task, len(data[0]))
+                    calibration.setdefault(key, []).append(
+                        calibration_row(method, *data[:3], fit_seconds=rows[""][3])
+                    )
     return results
 
 
@@ -398,6 +418,11 @@ def main():
         help=f"the methods to run, of {list(METHODS)}; PCA and IsolationForest always",
     )
     parser.add_argument(
+        "--calibration",
+        action="store_true",
+        help="also print calibration.py's false alarms and p-values of each fit",
+    )
+    parser.add_argument(
         "--score-variants",
         action="store_true",
         help="also score each LSTM detector as score_variants says",
@@ -415,7 +440,19 @@ def main():
         f"sklearn-lstmae quality, {time.strftime('%Y-%m-%d')}, {platform.machine()}, "
         f"{os.cpu_count()} CPUs, seeds {seeds}, latent size {LATENT_DIM}"
     )
-    summarise(run(seeds, tasks, methods, args.score_variants))
+    from calibration import summarise as summarise_calibration
+
+    calibration = {} if args.calibration else None
+    summarise(run(seeds, tasks, methods, args.score_variants, calibration))
+    for method in dict.fromkeys(name for name, _, _ in calibration or {}):
+        print(f"\n{method}: false alarms and p-values, means over seeds {seeds}")
+        summarise_calibration(
+            {
+                (task, n_train): np.mean(rows, axis=0)
+                for (name, task, n_train), rows in calibration.items()
+                if name == method
+            }
+        )
 
 
 if __name__ == "__main__":

@@ -3,9 +3,10 @@
 Every threshold of the detectors is set here, from the scores of their
 calibration data (``score_samples``: higher is more normal):
 
-- the views of a sequence (its reconstruction error, its spread) are robust
-  z-scores on the log scale, fused by their maximum and expressed as the
-  error of that z-score (:func:`fused_errors`);
+- the views of a sequence (its reconstruction error, the residual of a
+  linear model, its spread) are robust z-scores on the log scale: the two
+  reconstruction views averaged, the spread joined by a soft maximum, the
+  result expressed as the error of that z-score (:func:`fused_errors`);
 - ``contamination='auto'`` flags a log error more than 3.5 robust standard
   deviations above the calibration median (:func:`auto_offset`);
 - a float ``contamination=alpha`` is the conformal threshold: a new sequence
@@ -67,15 +68,37 @@ def log_location(errors):
     return float(median), float(scale)
 
 
-def fused_errors(errors, z, log_center, log_scale):
-    """``errors`` raised to the error whose log z-score is ``z``, where that is larger.
+def fused_errors(errors, log_center, log_scale, *, spread_z=None, linear_z=None):
+    """``errors`` fused with other views' robust z-scores, in the units of the error.
 
-    The fusion of the error view with another robust z-score view (the
-    spread): a sequence scores by the more unusual of the two, in the units
-    of the error.
+    Each view is a robust z-score on the log scale; the error's is
+    ``(log(errors) - log_center) / log_scale``. The linear view is a second
+    estimate of how well a model of normal data reconstructs the sequence:
+    the two are averaged. The spread view (0 for a typical spread, large
+    for a damped, calm or wild sequence) flags what no reconstruction sees:
+    it is joined by a soft maximum, ``log(exp(z) + exp(spread_z) - 1)``,
+    which is ``z`` itself for a typical spread and close to ``spread_z``
+    when that is the more unusual, so that sequences stay ranked by their
+    reconstruction rather than tied at one spread level. The fused z-score
+    comes back as the error whose z-score it is. Without other views the
+    errors come back unchanged.
     """
-    log_equivalent = log_center + log_scale * z
-    return np.maximum(errors, np.exp(np.minimum(log_equivalent, _MAX_LOG_ERROR)))
+    if spread_z is None and linear_z is None:
+        return errors
+    scale = max(log_scale, np.finfo(float).tiny)
+    z = (np.log(np.maximum(errors, np.finfo(float).tiny)) - log_center) / scale
+    if linear_z is not None:
+        z = (z + linear_z) / 2
+    if spread_z is not None:
+        # log(expm1(0)) is -inf: a typical spread adds nothing.
+        with np.errstate(divide="ignore"):
+            spread_term = np.log(np.expm1(np.minimum(spread_z, _MAX_LOG_ERROR)))
+        z = np.logaddexp(z, spread_term)
+    return np.exp(_log_error(z, log_center, scale))
+
+
+def _log_error(z, log_center, log_scale):
+    return np.minimum(log_center + log_scale * z, _MAX_LOG_ERROR)
 
 
 def auto_offset(log_center, log_scale):

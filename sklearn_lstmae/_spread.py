@@ -29,11 +29,27 @@ def log_spreads(sequences):
 
 
 def spread_statistics(sequences):
-    """Median and robust scale, per channel, of the calibration log spreads."""
+    """Per-channel median and robust scale of the log spreads, and the typical z.
+
+    The typical z is the median over ``sequences`` of their spread
+    z-scores: with many channels the largest of them is well above 0 for a
+    normal sequence (about 2 for 12 channels), and only what lies beyond it
+    is unusual.
+    """
     center, scale = robust_location(log_spreads(sequences))
-    return center, np.maximum(scale, _MIN_LOG_SPREAD_SCALE)
+    scale = np.maximum(scale, _MIN_LOG_SPREAD_SCALE)
+    typical = float(np.median(_largest_z(sequences, center, scale)))
+    return center, scale, typical
 
 
-def spread_z(sequences, center, scale):
-    """The largest absolute robust z-score of a channel's log spread, per sequence."""
+def spread_z(sequences, center, scale, typical=0.0):
+    """How far beyond the typical a sequence's spread z-score lies, at least 0.
+
+    A sequence's spread z-score is the largest absolute robust z-score of a
+    channel's log spread.
+    """
+    return np.maximum(_largest_z(sequences, center, scale) - typical, 0.0)
+
+
+def _largest_z(sequences, center, scale):
     return np.max(np.abs(log_spreads(sequences) - center) / scale, axis=1)

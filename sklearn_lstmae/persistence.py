@@ -46,6 +46,7 @@ _PARAMS_BEFORE = {
     "time_positions": False,
     "linear_path": False,
     "calibration_split": 0.0,
+    "linear_view": False,
 }
 # dtype kinds of the arrays an archive may hold: numbers, bools, and the
 # strings of feature_names_in_ (object arrays of str, as scikit-learn has them).

@@ -436,9 +436,9 @@ class SlidingWindowDetector(OutlierMixin, MetaEstimatorMixin, BaseEstimator):
         """
         errors = self._step_errors(windows, per_channel=True)
         step_errors = errors.mean(axis=2)
-        with_spread = getattr(self.estimator_, "_with_spread", None)
-        if with_spread is not None:
-            step_errors = with_spread(step_errors, windows)
+        with_views = getattr(self.estimator_, "_with_views", None)
+        if with_views is not None:
+            step_errors = with_views(step_errors, windows)
         if not with_channels:
             return step_errors
         return np.concatenate([errors, step_errors[..., np.newaxis]], axis=2)

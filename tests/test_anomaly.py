@@ -52,12 +52,22 @@ def tiny(gait):
     return LSTMAnomalyDetector(**TINY, contamination=0.1, random_state=0).fit(gait[0])
 
 
+@pytest.fixture(scope="module")
+def tiny_without_linear_view(gait):
+    """The error and the spread check only: the score is never below the error."""
+    return LSTMAnomalyDetector(
+        **TINY, contamination=0.1, linear_view=False, random_state=0
+    ).fit(gait[0])
+
+
 @pytest.mark.all_backends
-def test_signs_follow_scikit_learn(tiny, gait):
+def test_signs_follow_scikit_learn(tiny, tiny_without_linear_view, gait):
     X_test = gait[1]
     errors = tiny.reconstruction_error(X_test)
     scores = tiny.score_samples(X_test)
-    assert np.all(scores <= -errors)  # an unusual spread only lowers a score
+    plain = tiny_without_linear_view
+    # An unusual spread only lowers a score.
+    assert np.all(plain.score_samples(X_test) <= -plain.reconstruction_error(X_test))
     np.testing.assert_allclose(tiny.decision_function(X_test), scores - tiny.offset_)
     labels = tiny.predict(X_test)
     np.testing.assert_array_equal(labels == -1, tiny.decision_function(X_test) < 0)
@@ -173,6 +183,7 @@ def test_errors_are_divided_by_their_typical_size_on_the_training_data(
         **TINY,
         normalize_errors=normalize_errors,
         check_spread=False,
+        linear_view=False,
         calibration_split=0,
         validation_split=0.25,
         random_state=0,
@@ -203,7 +214,10 @@ def _robust_location(values):
 
 
 @pytest.mark.all_backends
-def test_an_unusual_spread_scores_as_the_error_that_is_as_unusual(tiny, gait):
+def test_an_unusual_spread_scores_as_the_error_that_is_as_unusual(
+    tiny_without_linear_view, gait
+):
+    tiny = tiny_without_linear_view
     X_test = gait[1][:20]
     held_out = tiny.calibration_indices(len(gait[0]))
     calibration = gait[0][held_out]
@@ -223,13 +237,24 @@ def test_an_unusual_spread_scores_as_the_error_that_is_as_unusual(tiny, gait):
     # Damped about their mean: the same shapes with a third of the spread.
     mean = X_test.mean(axis=1, keepdims=True)
     X = np.concatenate([X_test, mean + (X_test - mean) / 3])
-    z = np.max(np.abs(np.log(X.std(axis=1)) - center) / tiny.spread_scale_, axis=1)
+
+    def largest_z(sequences):
+        log_spreads = np.log(sequences.std(axis=1))
+        return np.max(np.abs(log_spreads - center) / tiny.spread_scale_, axis=1)
+
+    # What lies beyond the typical sequence's largest z-score.
+    typical = np.median(largest_z(trained_on))
+    assert tiny.spread_typical_z_ == pytest.approx(typical, rel=1e-6)
+    z = np.maximum(largest_z(X) - typical, 0)
     errors = tiny.reconstruction_error(X)
-    as_unusual = np.exp(log_center + log_scale * z)
+    error_z = (np.log(errors) - log_center) / log_scale
+    # The soft maximum of the two z-scores, log(exp(a) + exp(b) - 1).
+    fused_z = np.log(np.exp(error_z) + np.expm1(z))
     np.testing.assert_allclose(
-        tiny.score_samples(X), -np.maximum(errors, as_unusual), rtol=1e-6
+        tiny.score_samples(X), -np.exp(log_center + log_scale * fused_z), rtol=1e-6
     )
-    assert np.all(as_unusual[20:] > errors[20:])  # the spread decides
+    assert np.all(z[20:] > error_z[20:] + 1)  # the spread decides
+    assert np.all(fused_z[20:] > z[20:] - 0.1)
     assert np.all(tiny.predict(X[20:]) == -1)
 
 

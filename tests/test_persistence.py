@@ -395,6 +395,26 @@ def test_archives_from_before_the_long_sequence_parameters_load(
     np.testing.assert_array_equal(restored.score_samples(X), detector.score_samples(X))
 
 
+def test_archives_from_before_the_linear_view_score_without_it(
+    saved_detector, tmp_path
+):
+    path, _ = saved_detector
+
+    def drop_linear_view(state):
+        del state["params"]["linear_view"]
+        for name in list(state["fitted"]):
+            if "linear_" in name:
+                del state["fitted"][name]
+
+    restored = load_estimator(_tampered_archive(path, tmp_path, drop_linear_view))
+    assert restored.linear_view is False
+    assert not hasattr(restored, "linear_components_")
+    without_view = load_estimator(path).set_params(linear_view=False)
+    np.testing.assert_array_equal(
+        restored.score_samples(X), without_view.score_samples(X)
+    )
+
+
 def test_archives_from_before_calibration_load_and_say_they_lack_p_values(
     saved_detector, stream_detector, tmp_path
 ):
