@@ -129,7 +129,8 @@ def test_defaults_detect_a_bump_on_long_curves_that_pca_detects():
         linear_view: roc_auc_score(is_normal, detector.score_samples(X_test))
         for linear_view, detector in detectors.items()
     }
-    # Barely trained, the network alone ranks the bumps poorly; the linear
-    # view, calibrated on held-out curves, finds them.
+    # Barely trained, the network alone ranks the bumps at chance (measured
+    # 0.464); the linear view, calibrated on held-out curves, finds them
+    # (measured 1.000).
     assert auc[True] > 0.9, auc
-    assert auc[True] > auc[False] + 0.1, auc
+    assert auc[True] > auc[False] + 0.2, auc
