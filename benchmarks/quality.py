@@ -13,6 +13,8 @@ package)::
         --score-variants   # what each part of the score gives
     .venv-bench/bin/python benchmarks/quality.py --methods "LSTM defaults" \
         --calibration      # and calibration.py's false alarms, every seed
+    .venv-bench/bin/python benchmarks/quality.py --methods "LSTM defaults" \
+        --save-views views.npz   # the views, to try fusions without refitting
 
 Tasks (20, from the synthetic gait cycles and 7 public data sets, at most 3
 classes of a set so that no set dominates the means):
@@ -272,13 +274,13 @@ def score_variants(detector, X_train, X_test):
     ``no linear view``: the score with ``linear_view=False`` (the network's
     error with the spread check); ``views by max``: the largest of the three
     views' robust z-scores (error, linear, spread) instead of the average of
-    the first two; ``error only``: minus the normalised reconstruction error,
-    with ``check_spread=False`` as well; ``plain``: minus the mean squared
-    error in the data's units, with ``normalize_errors=False`` too. What each
-    part of the default score gives, on the same fitted network.
+    the first two, and the other ``FUSIONS``; ``error only``: minus the
+    normalised reconstruction error, with ``check_spread=False`` as well;
+    ``plain``: minus the mean squared error in the data's units, with
+    ``normalize_errors=False`` too. What each part of the default score gives,
+    on the same fitted network.
     """
     normalised = detector.reconstruction_error(X_test, reduce=None)
-    errors = normalised.mean(axis=(1, 2))
     linear_view = detector.linear_view
     try:
         no_linear_view = detector.set_params(linear_view=False).score_samples(X_test)
@@ -286,40 +288,69 @@ def score_variants(detector, X_train, X_test):
         detector.set_params(linear_view=linear_view)
     variants = {
         "no linear view": no_linear_view,
-        "error only": -errors,
+        "error only": -normalised.mean(axis=(1, 2)),
         "plain": -(normalised * detector.error_scale_).mean(axis=(1, 2)),
     }
     if linear_view and detector.check_spread:
-        error_z = (np.log(errors) - detector.log_error_center_) / max(
-            detector.log_error_scale_, 1e-12
-        )
-        linear_z = detector._linear_view().z(X_test)
-        spread = spread_z(
-            X_test,
+        views = score_views(detector, X_test)
+        variants.update({name: -fuse(**views) for name, fuse in FUSIONS.items()})
+    return variants
+
+
+def score_views(detector, X):
+    """The robust z-scores the default score fuses: error, linear, spread."""
+    errors = detector.reconstruction_error(X, reduce=None).mean(axis=(1, 2))
+    scale = max(detector.log_error_scale_, 1e-12)
+    return {
+        "error": (np.log(errors) - detector.log_error_center_) / scale,
+        "linear": detector._linear_view().z(X),
+        "spread": spread_z(
+            X,
             detector.spread_center_,
             detector.spread_scale_,
             detector.spread_typical_z_,
-        )
-        variants["views by max"] = -np.max([error_z, linear_z, spread], axis=0)
-        variants["spread, then linear"] = -(np.maximum(error_z, spread) + linear_z)
-        variants["linear, then spread"] = -np.maximum((error_z + linear_z) / 2, spread)
-    return variants
+        ),
+    }
+
+
+# Other fusions of the three views, higher = more anomalous; --save-views
+# keeps the views so that more can be tried without refitting.
+FUSIONS = {
+    "views by max": lambda error, linear, spread: np.max([error, linear, spread], 0),
+    "spread, then linear": lambda error, linear, spread: (
+        np.maximum(error, spread) + linear
+    ),
+    "spread, then linear above 0": lambda error, linear, spread: (
+        np.maximum(error, spread) + np.maximum(linear, 0)
+    ),
+    "spread, then linear above -3.5": lambda error, linear, spread: (
+        np.maximum(error, spread) + np.maximum(linear, -3.5)
+    ),
+    "spread alone or with linear": lambda error, linear, spread: np.max(
+        [error + linear, 2 * spread, spread + linear], 0
+    ),
+    "linear, then spread": lambda error, linear, spread: np.maximum(
+        (error + linear) / 2, spread
+    ),
+}
 
 
 def _rmse(reconstruction, target):
     return float(np.sqrt(np.mean((reconstruction - target) ** 2)))
 
 
-def run(seeds, tasks, methods, variants, calibration=None):
+def run(seeds, tasks, methods, variants, calibration=None, views_path=None):
     """ROC-AUC rows per (task, method); ``calibration`` collects false alarms.
 
     With a dict as ``calibration``, each LSTM detector's fit also adds a row
-    of ``calibration.py``'s columns under (method, task, training size).
+    of ``calibration.py``'s columns under (method, task, training size). With
+    ``views_path``, the test sequences' views (``score_views``) and which are
+    normal go to that ``.npz`` after every fit, as "task|method|seed|view".
     """
     # calibration.py imports this module for its tasks.
     from calibration import calibration_row
 
-    results = {}
+    results, saved_views = {}, {}
     for task, make_task in tasks.items():
         for seed in seeds:
             data = make_task(seed)
@@ -330,6 +361,11 @@ def run(seeds, tasks, methods, variants, calibration=None):
                     label = f"{name} [{score}]" if score else name
                     results.setdefault((task, label), []).append(row)
                     print(f"  {task} / {label} / seed {seed}: {row}", flush=True)
+                if views_path and isinstance(method, LSTMAnomalyDetector):
+                    prefix = f"{task}|{name}|{seed}|"
+                    views = score_views(method, data[1]) | {"is_normal": data[2]}
+                    saved_views |= {prefix + key: v for key, v in views.items()}
+                    np.savez(views_path, **saved_views)
                 if calibration is not None and isinstance(method, LSTMAnomalyDetector):
                     key = (name, task, len(data[0]))
                     calibration.setdefault(key, []).append(
@@ -423,6 +459,11 @@ def main():
         help="also print calibration.py's false alarms and p-values of each fit",
     )
     parser.add_argument(
+        "--save-views",
+        metavar="FILE.npz",
+        help="keep each LSTM fit's views of the test sequences (score_views)",
+    )
+    parser.add_argument(
         "--score-variants",
         action="store_true",
         help="also score each LSTM detector as score_variants says",
@@ -443,7 +484,9 @@ def main():
     from calibration import summarise as summarise_calibration
 
     calibration = {} if args.calibration else None
-    summarise(run(seeds, tasks, methods, args.score_variants, calibration))
+    summarise(
+        run(seeds, tasks, methods, args.score_variants, calibration, args.save_views)
+    )
     for method in dict.fromkeys(name for name, _, _ in calibration or {}):
         print(f"\n{method}: false alarms and p-values, means over seeds {seeds}")
         summarise_calibration(
