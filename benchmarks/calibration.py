@@ -236,7 +236,9 @@ def main():
     parser.add_argument("--screen", action="store_true", help="quality.py's 7 tasks")
     parser.add_argument("--stream", action="store_true", help="the sensor streams")
     parser.add_argument("--tasks", nargs="+", default=[""], metavar="TEXT")
-    parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
+    parser.add_argument(
+        "--seeds", nargs="+", type=int, default=[0, 1, 2], help="with --stream"
+    )
     parser.add_argument(
         "--cross-fit",
         action="store_true",
@@ -245,7 +247,8 @@ def main():
     args = parser.parse_args()
     print(
         f"sklearn-lstmae calibration, {time.strftime('%Y-%m-%d')}, "
-        f"{platform.machine()}, {os.cpu_count()} CPUs, seed 0"
+        f"{platform.machine()}, {os.cpu_count()} CPUs, "
+        f"seeds {args.seeds if args.stream else [0]}"
     )
     if args.stream:
         summarise(run_stream(args.seeds))
