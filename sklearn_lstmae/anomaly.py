@@ -106,8 +106,8 @@ class LSTMAnomalyDetector(OutlierMixin, BaseLSTMAutoencoder):
     linear_path : bool, default=False
         Add linear maps beside the LSTMs, from the flattened sequence to the
         latent vector and back, set to a whitened PCA of the training data
-        before training; the LSTM branches start at zero and learn what PCA
-        leaves.
+        before training and kept there; the LSTM branches start at zero and
+        learn what PCA leaves.
     standardize : bool, default=True
         Standardise each channel with its training mean and standard
         deviation before the network sees it; reconstructions and errors

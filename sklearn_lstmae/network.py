@@ -73,10 +73,13 @@ def build_autoencoder(
     A linear path (``linear_path=True``) runs beside the LSTMs: the latent
     vector is a linear map of the flattened sequence plus the LSTM encoder's
     output, and the reconstruction a linear map of the latent vector plus the
-    LSTM decoder's output. The LSTM branches' last Dense layers start at zero,
-    so that a network whose linear maps hold a PCA of the training data
+    LSTM decoder's output. The LSTM branches' last Dense layers start at zero
+    and the linear maps are not trained, so that a network whose linear maps
+    hold a PCA of the training data
     (:func:`~sklearn_lstmae._linear_path.fit_linear_path`) starts out as that
-    PCA and the LSTMs learn what it leaves.
+    PCA and the LSTMs learn what it leaves. Trained, the linear maps drift
+    from PCA's and the network reconstructs new sequences worse
+    (``benchmarks/README.md``, "The transformer's reconstruction").
 
     Parameters
     ----------
@@ -217,7 +220,9 @@ def _build_encoder(
     )(x)
     if linear_path:
         flat = keras.layers.Flatten(name="flat_sequences")(sequences)
-        linear = keras.layers.Dense(latent_dim, name="linear_encoding")(flat)
+        linear = keras.layers.Dense(
+            latent_dim, trainable=False, name="linear_encoding"
+        )(flat)
         latent = keras.layers.Add(name="latent_sum")([linear, latent])
     return keras.Model(sequences, latent, name="encoder")
 
@@ -278,9 +283,9 @@ def _build_decoder(
             n_timesteps, source_timesteps=n_timesteps, name="interpolation"
         )(reconstruction)
     if linear_path:
-        linear = keras.layers.Dense(n_timesteps * n_channels, name="linear_decoding")(
-            latent
-        )
+        linear = keras.layers.Dense(
+            n_timesteps * n_channels, trainable=False, name="linear_decoding"
+        )(latent)
         linear = keras.layers.Reshape(shape, name="linear_sequences")(linear)
         reconstruction = keras.layers.Add(name="reconstruction_sum")(
             [linear, reconstruction]

@@ -38,3 +38,27 @@ def test_fewer_sequences_than_latent_values_leave_the_rest_at_zero():
     latent = _fitted_at_the_start(X, latent_dim=5).transform(X)
     assert np.isfinite(latent).all()
     np.testing.assert_allclose(latent[:, 3:], 0.0, atol=1e-5)
+
+
+def test_training_leaves_the_linear_maps_at_the_pca():
+    X, _, _ = make_gait_cycles(30, random_state=0)
+    transformer = LSTMAutoencoderTransformer(
+        lstm_units=(4,), latent_dim=3, epochs=2, linear_path=True, random_state=0
+    ).fit(X)
+    flat = transformer._to_network(X).reshape(len(X), -1)
+    pca = PCA(3).fit(flat)
+    model = transformer.model_
+    encoding = model.get_layer("encoder").get_layer("linear_encoding")
+    decoding = model.get_layer("decoder").get_layer("linear_decoding")
+    (encoding_kernel, encoding_bias), (decoding_kernel, decoding_bias) = (
+        layer.get_weights() for layer in (encoding, decoding)
+    )
+    latent = flat @ encoding_kernel + encoding_bias
+    linear_reconstruction = latent @ decoding_kernel + decoding_bias
+    expected = pca.inverse_transform(pca.transform(flat))
+    np.testing.assert_allclose(
+        linear_reconstruction, expected, atol=1e-4 * np.abs(expected).max()
+    )
+    # The LSTMs trained: the whole network is no longer the PCA.
+    reconstruction = transformer._to_network(transformer.reconstruct(X))
+    assert not np.allclose(reconstruction.reshape(len(X), -1), expected, atol=1e-3)
