@@ -71,7 +71,8 @@ Methods, all at the same latent size:
   line its ratio to PCA's per task (issue 28 asks for at most 1.2);
 - ``Transformer, detector's network``: the same with the detector's
   ``max_timesteps=64, time_positions=True``; ``Transformer, linear path``:
-  and ``linear_path=True``;
+  and ``linear_path=True``; ``Transformer, linear path, validation``: and
+  ``validation_split=0.2``, which keeps the epoch of least held-out loss;
 - ``PCA``: ``PCA(n_components=8)`` on the flattened sequences, scored by its
   reconstruction error;
 - ``IsolationForest``: on the flattened sequences (no reconstruction).
@@ -167,6 +168,13 @@ METHODS = {
     ),
     "Transformer, linear path": lambda seed: _transformer(
         seed, max_timesteps=64, time_positions=True, linear_path=True
+    ),
+    "Transformer, linear path, validation": lambda seed: _transformer(
+        seed,
+        max_timesteps=64,
+        time_positions=True,
+        linear_path=True,
+        validation_split=0.2,
     ),
     "PCA": PCAReconstruction,
     "IsolationForest": FlatIsolationForest,
