@@ -79,7 +79,8 @@ def build_autoencoder(
     (:func:`~sklearn_lstmae._linear_path.fit_linear_path`) starts out as that
     PCA and the LSTMs learn what it leaves. Trained, the linear maps drift
     from PCA's and the network reconstructs new sequences worse
-    (``benchmarks/README.md``, "The transformer's reconstruction").
+    (``benchmarks/README.md``, "Public streams and the transformer's
+    reconstruction").
 
     Parameters
     ----------

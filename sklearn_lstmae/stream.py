@@ -93,9 +93,9 @@ class SlidingWindowDetector(OutlierMixin, MetaEstimatorMixin, BaseEstimator):
         ``alpha``, about a share ``alpha`` of the normal points of a stream
         like the calibration stream (see Notes). ``'auto'``: the robust rule
         of :class:`LSTMAnomalyDetector` (a log error more than 3.5 robust
-        standard deviations above the median) on the calibration points'
-        errors as they score (minus ``score_samples``) with
-        ``point_score="step"``, else the inner estimator's own ``offset_``
+        standard deviations above the median) applied to the calibration
+        points' scores, read as errors (minus ``score_samples``), with
+        ``point_score="step"``; else the inner estimator's own ``offset_``
         (e.g. -0.5 for ``IsolationForest``).
     calibration_split : float in [0, 1), default=0.2
         Share of each training stream, at its end, that no training window
