@@ -6,14 +6,16 @@ Run from ``benchmarks/``, in the benchmark's environment::
         --save-views views.npz
     ../.venv-bench/bin/python fusions.py views.npz
 
-Only the network's error z-score needs the fitted network, and the run saved
-it. The linear and spread views depend on nothing but the data and the
-detector's split (``calibration_indices``), so they are computed here again:
-as the defaults compute them (checked against the saved ones) and in the
-variants of ``linear_views``. Every fusion of ``quality.FUSIONS`` and the
-default's is scored with each linear view; PCA and IsolationForest are
-rescored on the same tasks, and quality.py's summary lines printed, then the
-share of normal test sequences that each fusion's 'auto' (a fused z-score
+Only the network's error z-score and the linear view's weight
+(``linear_weight_``) need the fitted network, and the run saved them. The
+linear and spread views depend on nothing but the data and the detector's
+split (``calibration_indices``), so they are computed here again: as the
+defaults compute them (checked against the saved ones) and in the variants of
+``linear_views``. Every fusion of ``quality.FUSIONS`` (``views averaged``:
+the default before the weight), the default's and the views weighted by root
+mean squared errors is scored with each linear view; PCA and IsolationForest
+are rescored on the same tasks, and quality.py's summary lines printed, then
+the share of normal test sequences that each fusion's 'auto' (a fused z-score
 above 3.5) flags.
 """
 
@@ -32,11 +34,28 @@ from sklearn_lstmae._spread import spread_statistics, spread_z
 LATENT_DIM = 8
 
 
-def default_fusion(error, linear, spread):
+def default_fusion(error, linear, spread, linear_weight):
     """The detector's score as a z-score (``fused_errors`` at center 0, scale 1)."""
     return np.log(
-        fused_errors(np.exp(error), 0.0, 1.0, spread_z=spread, linear_z=linear)
+        fused_errors(
+            np.exp(error),
+            0.0,
+            1.0,
+            spread_z=spread,
+            linear_z=linear,
+            linear_weight=linear_weight,
+        )
     )
+
+
+def weighted_by_rmse(error, linear, spread, linear_weight):
+    """The default with the views weighted by root mean squared errors.
+
+    The saved weight is ``r / (1 + r)`` for ``r`` the network's calibration
+    error over the linear view's; this one is ``sqrt(r) / (1 + sqrt(r))``.
+    """
+    root = np.sqrt(linear_weight / (1 - linear_weight))
+    return default_fusion(error, linear, spread, root / (1 + root))
 
 
 VIEWS_ALONE = {
@@ -85,11 +104,22 @@ def rescore(saved, task, seed, make_task):
     np.testing.assert_allclose(spread, saved[prefix + "spread"], rtol=1e-6)
     linear = linear_views(X_train, X_test, fit_indices, calibration)
     np.testing.assert_allclose(linear[""], saved[prefix + "linear"], rtol=1e-5)
-    fusions = {"default": default_fusion, **FUSIONS, **VIEWS_ALONE}
+    linear_weight = float(saved[prefix + "linear_weight"])
+    print(f"{task}, seed {seed}: linear weight {linear_weight:.3f}")
+    fusions = {"default": default_fusion, "weighted by RMSE": weighted_by_rmse}
+    fusions |= {
+        name: lambda fuse=fuse, linear_weight=None, **views: fuse(**views)
+        for name, fuse in {**FUSIONS, **VIEWS_ALONE}.items()
+    }
     rows, flagged = {}, {}
     for view_name, linear_z in linear.items():
         for name, fuse in fusions.items():
-            z = fuse(error=saved[prefix + "error"], linear=linear_z, spread=spread)
+            z = fuse(
+                error=saved[prefix + "error"],
+                linear=linear_z,
+                spread=spread,
+                linear_weight=linear_weight,
+            )
             label = f"LSTM {name}" + (f", linear {view_name}" if view_name else "")
             rows[label] = (np.nan, np.nan, roc_auc_score(is_normal, -z), 0.0)
             flagged[label] = len(X_train), np.mean(z[is_normal] > AUTO_ROBUST_Z)

@@ -58,7 +58,8 @@ Methods, all at the same latent size:
   LSTMs on at most 64 steps (a longer sequence averaged down in bins, the
   reconstruction interpolated back), ``pooling="flatten"``, five time-position
   channels beside the decoder's repeated latent vector; the score fuses the
-  normalised error, the spread check and the linear view (PCA's residual);
+  normalised error, the spread check and the linear view (PCA's residual),
+  the two reconstruction views weighted by their calibration errors;
 - ``LSTM every step``: the same with the specification's network on every
   step (``pooling=None, max_timesteps=None, time_positions=False``), the
   defaults' network before issue 28;
@@ -79,14 +80,16 @@ Methods, all at the same latent size:
 
 ``--score-variants`` adds, for each LSTM detector, rows for other scores of
 the same fitted network (``score_variants``): without the linear view
-(``linear_view=False``), the three views fused by their maximum (``views
-by max``), by the hard maximum of error and spread averaged with the linear
-view (``spread, then linear``) and by the average of error and linear view
-with the spread's hard maximum (``linear, then spread``), its
-normalised reconstruction error alone (``check_spread=False`` too) and the
-plain mean squared error (``normalize_errors=False`` too). ``--save-views``
-keeps the three views of every test sequence, for ``fusions.py`` to try other
-fusions and linear views without training again.
+(``linear_view=False``), error and linear view averaged without weights
+(``views averaged``, the default until 2026-12-03), the three views fused
+by their maximum (``views by max``), by the hard maximum of error and spread
+averaged with the linear view (``spread, then linear``) and by the average
+of error and linear view with the spread's hard maximum (``linear, then
+spread``), its normalised reconstruction error alone (``check_spread=False``
+too) and the plain mean squared error (``normalize_errors=False`` too).
+``--save-views`` keeps the three views of every test sequence and the linear
+view's weight, for ``fusions.py`` to try other fusions and linear views
+without training again.
 """
 
 import argparse
@@ -308,8 +311,8 @@ def score_variants(detector, X_train, X_test):
 
     ``no linear view``: the score with ``linear_view=False`` (the network's
     error with the spread check); ``views by max``: the largest of the three
-    views' robust z-scores (error, linear, spread) instead of the average of
-    the first two, and the other ``FUSIONS``; ``error only``: minus the
+    views' robust z-scores (error, linear, spread) instead of the weighted
+    average of the first two, and the other ``FUSIONS``; ``error only``: minus the
     normalised reconstruction error, with ``check_spread=False`` as well;
     ``plain``: minus the mean squared error in the data's units, with
     ``normalize_errors=False`` too. What each part of the default score gives,
@@ -348,10 +351,19 @@ def score_views(detector, X):
     }
 
 
+def _soft_spread(spread):
+    """What the default's soft maximum adds for a spread z-score: -inf at 0."""
+    with np.errstate(divide="ignore"):
+        return np.log(np.expm1(spread))
+
+
 # Other fusions of the three views, in the units of a robust z-score (the
 # detector's 'auto' flags above 3.5), higher = more anomalous; --save-views
 # keeps the views so that more can be tried without refitting.
 FUSIONS = {
+    "views averaged": lambda error, linear, spread: np.logaddexp(
+        (error + linear) / 2, _soft_spread(spread)
+    ),
     "views by max": lambda error, linear, spread: np.max([error, linear, spread], 0),
     "spread, then linear": lambda error, linear, spread: (
         (np.maximum(error, spread) + linear) / 2
@@ -399,7 +411,10 @@ def run(seeds, tasks, methods, variants, calibration=None, views_path=None):
                     print(f"  {task} / {label} / seed {seed}: {row}", flush=True)
                 if views_path and isinstance(method, LSTMAnomalyDetector):
                     prefix = f"{task}|{name}|{seed}|"
-                    views = score_views(method, data[1]) | {"is_normal": data[2]}
+                    views = score_views(method, data[1]) | {
+                        "is_normal": data[2],
+                        "linear_weight": method.linear_weight_,
+                    }
                     saved_views |= {prefix + key: v for key, v in views.items()}
                     np.savez(views_path, **saved_views)
                 if calibration is not None and isinstance(method, LSTMAnomalyDetector):

@@ -5,7 +5,8 @@ calibration data (``score_samples``: higher is more normal):
 
 - the views of a sequence (its reconstruction error, the residual of a
   linear model, its spread) are robust z-scores on the log scale: the two
-  reconstruction views averaged, the spread joined by a soft maximum, the
+  reconstruction views averaged (weighted by how tightly each fits the
+  calibration data), the spread joined by a soft maximum, the
   result expressed as the error of that z-score (:func:`fused_errors`);
 - ``contamination='auto'`` flags a log error more than 3.5 robust standard
   deviations above the calibration median (:func:`auto_offset`);
@@ -68,14 +69,18 @@ def log_location(errors):
     return float(median), float(scale)
 
 
-def fused_errors(errors, log_center, log_scale, *, spread_z=None, linear_z=None):
+def fused_errors(
+    errors, log_center, log_scale, *, spread_z=None, linear_z=None, linear_weight=0.5
+):
     """``errors`` fused with other views' robust z-scores, in the units of the error.
 
     Each view is a robust z-score on the log scale; the error's is
     ``(log(errors) - log_center) / log_scale``. The linear view is a second
     estimate of how well a model of normal data reconstructs the sequence:
-    the two are averaged. The spread view (0 for a typical spread, large
-    for a damped, calm or wild sequence) flags what no reconstruction sees:
+    the two are averaged, the linear one with weight ``linear_weight``
+    (:func:`~sklearn_lstmae._linear_view.linear_weight`). The spread view
+    (0 for a typical spread, large for a damped, calm or wild sequence)
+    flags what no reconstruction sees:
     it is joined by a soft maximum, ``log(exp(z) + exp(spread_z) - 1)``,
     which is ``z`` itself for a typical spread and close to ``spread_z``
     when that is the more unusual, so that sequences stay ranked by their
@@ -88,7 +93,7 @@ def fused_errors(errors, log_center, log_scale, *, spread_z=None, linear_z=None)
     scale = max(log_scale, np.finfo(float).tiny)
     z = (np.log(np.maximum(errors, np.finfo(float).tiny)) - log_center) / scale
     if linear_z is not None:
-        z = (z + linear_z) / 2
+        z = (1 - linear_weight) * z + linear_weight * linear_z
     if spread_z is not None:
         # log(expm1(0)) is -inf: a typical spread adds nothing.
         with np.errstate(divide="ignore"):

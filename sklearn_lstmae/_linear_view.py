@@ -13,7 +13,7 @@ import numpy as np
 
 from ._calibration import log_location
 
-__all__ = ["LinearView"]
+__all__ = ["LinearView", "linear_weight"]
 
 # The robust scale of the log residuals is taken as at least this: on data
 # that PCA fits exactly the residuals are round-off, and their spread is no
@@ -78,3 +78,19 @@ class LinearView:
         """Robust z-score of each sequence's log residual, ``(n,)``."""
         log_errors = np.log(np.maximum(self.errors(sequences), np.finfo(float).tiny))
         return (log_errors - self.log_center) / self.log_scale
+
+
+def linear_weight(network_errors, linear_errors):
+    """The linear view's weight beside the network's: ``r / (1 + r)``.
+
+    ``r`` is the network's median error of the calibration sequences over
+    the linear view's, in the same units: each view counts in inverse
+    proportion to its error on normal sequences it did not fit, so that the
+    network's error, where it fits unseen normal curves less tightly than
+    PCA does (long outlines, spectra), moves the score less. Two views that
+    fit alike are averaged.
+    """
+    network, linear = np.median(network_errors), np.median(linear_errors)
+    if network + linear <= 0:
+        return 0.5
+    return float(network / (network + linear))

@@ -5,7 +5,7 @@ from sklearn.metrics import roc_auc_score
 
 from sklearn_lstmae import LSTMAnomalyDetector
 from sklearn_lstmae._calibration import fused_errors
-from sklearn_lstmae._linear_view import LinearView
+from sklearn_lstmae._linear_view import LinearView, linear_weight
 
 from .conftest import TINY
 
@@ -86,6 +86,28 @@ def test_fusion_averages_the_reconstruction_views_and_adds_the_spread_softly():
         errors, log_center, log_scale, spread_z=spread, linear_z=np.full(3, -50.0)
     )
     np.testing.assert_allclose(np.log(both) / log_scale, 6.0, atol=0.01)
+
+
+def test_the_view_that_fits_unseen_sequences_tighter_weighs_more():
+    assert linear_weight([3.0, 30.0, 3.0], [1.0, 1.0, 0.0]) == pytest.approx(0.75)
+    assert linear_weight([1.0, 2.0], [2.0, 1.0]) == pytest.approx(0.5)
+    assert linear_weight([0.0], [0.0]) == 0.5
+    errors = np.array([1.0, np.e**2, np.e**-2])  # z-scores 0, 1 and -1
+    weighted = fused_errors(errors, 0.0, 2.0, linear_z=np.ones(3), linear_weight=0.75)
+    np.testing.assert_allclose(np.log(weighted) / 2.0, [0.75, 1.0, 0.5])
+
+
+def test_the_detector_weighs_its_views_by_their_calibration_errors(gait):
+    X_train = gait[0]
+    detector = LSTMAnomalyDetector(**TINY, random_state=0).fit(X_train)
+    calibration = X_train[detector.calibration_indices(len(X_train))]
+    squared = detector.reconstruction_error(calibration, reduce=None)
+    network = (squared * detector.error_scale_ / detector.linear_scale_**2).mean((1, 2))
+    linear = detector._linear_view().errors(calibration)
+    expected = np.median(network) / (np.median(network) + np.median(linear))
+    assert detector.linear_weight_ == pytest.approx(expected)
+    # Barely trained, the network fits the cycles worse than PCA does.
+    assert detector.linear_weight_ > 0.6
 
 
 def test_the_linear_view_is_scored_and_saved_with_the_detector(gait, tmp_path):
