@@ -22,30 +22,16 @@ above 3.5) flags.
 import argparse
 
 import numpy as np
-from quality import FUSIONS, METHODS, all_tasks, evaluate, summarise
+from quality import FUSIONS, METHODS, all_tasks, evaluate, fused_z, summarise
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import KFold
 
 from sklearn_lstmae import LSTMAnomalyDetector
-from sklearn_lstmae._calibration import AUTO_ROBUST_Z, fused_errors, log_location
+from sklearn_lstmae._calibration import AUTO_ROBUST_Z, log_location
 from sklearn_lstmae._linear_view import LinearView
 from sklearn_lstmae._spread import spread_statistics, spread_z
 
 LATENT_DIM = 8
-
-
-def default_fusion(error, linear, spread, linear_weight):
-    """The detector's score as a z-score (``fused_errors`` at center 0, scale 1)."""
-    return np.log(
-        fused_errors(
-            np.exp(error),
-            0.0,
-            1.0,
-            spread_z=spread,
-            linear_z=linear,
-            linear_weight=linear_weight,
-        )
-    )
 
 
 def weighted_by_rmse(error, linear, spread, linear_weight):
@@ -55,7 +41,7 @@ def weighted_by_rmse(error, linear, spread, linear_weight):
     error over the linear view's; this one is ``sqrt(r) / (1 + sqrt(r))``.
     """
     root = np.sqrt(linear_weight / (1 - linear_weight))
-    return default_fusion(error, linear, spread, root / (1 + root))
+    return fused_z(error, linear, spread, root / (1 + root))
 
 
 VIEWS_ALONE = {
@@ -106,7 +92,7 @@ def rescore(saved, task, seed, make_task):
     np.testing.assert_allclose(linear[""], saved[prefix + "linear"], rtol=1e-5)
     linear_weight = float(saved[prefix + "linear_weight"])
     print(f"{task}, seed {seed}: linear weight {linear_weight:.3f}")
-    fusions = {"default": default_fusion, "weighted by RMSE": weighted_by_rmse}
+    fusions = {"default": fused_z, "weighted by RMSE": weighted_by_rmse}
     fusions |= {
         name: lambda fuse=fuse, linear_weight=None, **views: fuse(**views)
         for name, fuse in {**FUSIONS, **VIEWS_ALONE}.items()

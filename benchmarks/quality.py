@@ -109,6 +109,7 @@ from sklearn_lstmae import (  # noqa: E402
     LSTMAutoencoderTransformer,
     make_gait_cycles,
 )
+from sklearn_lstmae._calibration import fused_errors  # noqa: E402
 from sklearn_lstmae._spread import spread_z  # noqa: E402
 
 LATENT_DIM = 8
@@ -351,19 +352,29 @@ def score_views(detector, X):
     }
 
 
-def _soft_spread(spread):
-    """What the default's soft maximum adds for a spread z-score: -inf at 0."""
-    with np.errstate(divide="ignore"):
-        return np.log(np.expm1(spread))
+def fused_z(error, linear, spread, linear_weight=0.5):
+    """The detector's fusion of the three views, as a z-score.
+
+    ``fused_errors`` at center 0 and scale 1; ``linear_weight`` as the
+    detector's ``linear_weight_``, 0.5 the plain average.
+    """
+    return np.log(
+        fused_errors(
+            np.exp(error),
+            0.0,
+            1.0,
+            spread_z=spread,
+            linear_z=linear,
+            linear_weight=linear_weight,
+        )
+    )
 
 
 # Other fusions of the three views, in the units of a robust z-score (the
 # detector's 'auto' flags above 3.5), higher = more anomalous; --save-views
 # keeps the views so that more can be tried without refitting.
 FUSIONS = {
-    "views averaged": lambda error, linear, spread: np.logaddexp(
-        (error + linear) / 2, _soft_spread(spread)
-    ),
+    "views averaged": fused_z,
     "views by max": lambda error, linear, spread: np.max([error, linear, spread], 0),
     "spread, then linear": lambda error, linear, spread: (
         (np.maximum(error, spread) + linear) / 2
