@@ -84,6 +84,7 @@ class BaseLSTMAutoencoder(InferenceMixin, BaseWrapper):
     # the network's parameters are named parameters of the estimator.
     _routing_prefixes = {"fit", "predict", "compile", "optimizer", "loss", "metrics"}
 
+    # The transformer's defaults; the detector's __init__ passes its own.
     def __init__(
         self,
         *,
@@ -94,16 +95,16 @@ class BaseLSTMAutoencoder(InferenceMixin, BaseWrapper):
         l2_reg=0.0,
         use_attention=False,
         pooling="flatten",
-        max_timesteps=None,
-        time_positions=False,
-        linear_path=False,
+        max_timesteps=64,
+        time_positions=True,
+        linear_path=True,
         standardize=True,
         optimizer="adam",
         loss="mse",
         metrics=None,
         epochs="auto",
         batch_size=32,
-        validation_split=0.0,
+        validation_split=0.2,
         callbacks=None,
         verbose=0,
         random_state=None,
