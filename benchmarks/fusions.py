@@ -12,8 +12,9 @@ linear and spread views depend on nothing but the data and the detector's
 split (``calibration_indices``), so they are computed here again: as the
 defaults compute them (checked against the saved ones) and in the variants of
 ``linear_views``. Every fusion of ``quality.FUSIONS`` (``views averaged``:
-the default before the weight), the default's and the views weighted by root
-mean squared errors is scored with each linear view; PCA and IsolationForest
+the default before the weight) and of ``WEIGHTED`` (the default's, the views
+weighted by root mean squared errors, the spread joined to the network's
+error alone, no spread) is scored with each linear view; PCA and IsolationForest
 are rescored on the same tasks, and quality.py's summary lines printed, then
 the share of normal test sequences that each fusion's 'auto' (a fused z-score
 above 3.5) flags.
@@ -27,7 +28,7 @@ from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import KFold
 
 from sklearn_lstmae import LSTMAnomalyDetector
-from sklearn_lstmae._calibration import AUTO_ROBUST_Z, log_location
+from sklearn_lstmae._calibration import AUTO_ROBUST_Z, fused_errors, log_location
 from sklearn_lstmae._linear_view import LinearView
 from sklearn_lstmae._spread import spread_statistics, spread_z
 
@@ -38,10 +39,31 @@ def weighted_by_rmse(error, linear, spread, linear_weight):
     """The default with the views weighted by root mean squared errors.
 
     The saved weight is ``r / (1 + r)`` for ``r`` the network's calibration
-    error over the linear view's; this one is ``sqrt(r) / (1 + sqrt(r))``.
+    error over the linear view's; this one is ``sqrt(r) / (1 + sqrt(r))``,
+    written without ``r`` so that a weight of 1 stays finite.
     """
-    root = np.sqrt(linear_weight / (1 - linear_weight))
-    return fused_z(error, linear, spread, root / (1 + root))
+    root, other = np.sqrt(linear_weight), np.sqrt(1 - linear_weight)
+    return fused_z(error, linear, spread, root / (root + other))
+
+
+def spread_with_the_network(error, linear, spread, linear_weight):
+    """The spread joined to the network's error alone, then the views weighted.
+
+    The default joins it after the weighted average, so that it counts in
+    full; here it counts with the network's weight.
+    """
+    network = np.log(fused_errors(np.exp(error), 0.0, 1.0, spread_z=spread))
+    return (1 - linear_weight) * network + linear_weight * linear
+
+
+WEIGHTED = {
+    "default": fused_z,
+    "weighted by RMSE": weighted_by_rmse,
+    "spread with the network": spread_with_the_network,
+    "no spread": lambda error, linear, spread, linear_weight: fused_z(
+        error, linear, None, linear_weight
+    ),
+}
 
 
 VIEWS_ALONE = {
@@ -92,7 +114,7 @@ def rescore(saved, task, seed, make_task):
     np.testing.assert_allclose(linear[""], saved[prefix + "linear"], rtol=1e-5)
     linear_weight = float(saved[prefix + "linear_weight"])
     print(f"{task}, seed {seed}: linear weight {linear_weight:.3f}")
-    fusions = {"default": fused_z, "weighted by RMSE": weighted_by_rmse}
+    fusions = dict(WEIGHTED)
     fusions |= {
         name: lambda fuse=fuse, linear_weight=None, **views: fuse(**views)
         for name, fuse in {**FUSIONS, **VIEWS_ALONE}.items()
