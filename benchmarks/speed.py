@@ -46,9 +46,8 @@ from sklearn_lstmae.windows import sliding_windows  # noqa: E402
 STREAM_WINDOW = 64
 STREAM_MEMORY_STRIDE = 4
 
-# The specification's network (pooling=None) on both sides, unless a
-# benchmark says otherwise.
-# The specification's network, given in full: the estimators' defaults differ.
+# The specification's network on both sides, unless a benchmark says
+# otherwise; given in full, because the estimators' defaults differ from it.
 NETWORK = {
     "lstm_units": (64, 32),
     "latent_dim": 8,
