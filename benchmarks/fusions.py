@@ -10,11 +10,12 @@ Only the network's error z-score and the linear view's weight
 (``linear_weight_``) need the fitted network, and the run saved them. The
 linear and spread views depend on nothing but the data and the detector's
 split (``calibration_indices``), so they are computed here again: as the
-defaults compute them (checked against the saved ones) and in the variants of
-``linear_views``. Every fusion of ``quality.FUSIONS`` (``views averaged``:
-the default before the weight) and of ``WEIGHTED`` (the default's, the views
+defaults compute them (the linear one checked against the saved ones) and in
+the variants of ``linear_views`` and ``spread_views`` (the saved spread is one
+of those). Every fusion of ``quality.FUSIONS`` (``views averaged``: the
+default before the weight) and of ``WEIGHTED`` (the default's, the views
 weighted by root mean squared errors, the spread joined to the network's
-error alone, no spread) is scored with each linear view; PCA and IsolationForest
+error alone, no spread) is scored with each variant; PCA and IsolationForest
 are rescored on the same tasks, and quality.py's summary lines printed, then
 the share of normal test sequences that each fusion's 'auto' (a fused z-score
 above 3.5) flags.
@@ -30,7 +31,7 @@ from sklearn.model_selection import KFold
 from sklearn_lstmae import LSTMAnomalyDetector
 from sklearn_lstmae._calibration import AUTO_ROBUST_Z, fused_errors, log_location
 from sklearn_lstmae._linear_view import LinearView
-from sklearn_lstmae._spread import spread_statistics, spread_z
+from sklearn_lstmae._spread import log_spreads, spread_statistics, spread_z
 
 LATENT_DIM = 8
 
@@ -97,6 +98,22 @@ def linear_views(X_train, X_test, fit_indices, calibration_indices):
     return views
 
 
+def spread_views(training, X_test):
+    """The spread view's z-scores of ``X_test``: the default's and the one before.
+
+    ``largest channel``: a sequence's spread z-score was its channels' largest
+    absolute z-score (the default until 2026-12-06; the views saved before
+    hold it), less its median over ``training``.
+    """
+    center, scale, typical = spread_statistics(training)
+
+    def largest_z(sequences):
+        return np.max(np.abs(log_spreads(sequences) - center) / scale, axis=1)
+
+    largest = np.maximum(largest_z(X_test) - np.median(largest_z(training)), 0.0)
+    return {"": spread_z(X_test, center, scale, typical), "largest channel": largest}
+
+
 def rescore(saved, task, seed, make_task):
     """ROC-AUC rows of every fusion and linear view for one task and seed."""
     X_train, X_test, is_normal = make_task(seed)[:3]
@@ -107,9 +124,12 @@ def rescore(saved, task, seed, make_task):
         len(X_train)
     )
     fit_indices = np.setdiff1d(np.arange(len(X_train)), calibration)
-    center, scale, typical = spread_statistics(X_train[fit_indices])
-    spread = spread_z(X_test, center, scale, typical)
-    np.testing.assert_allclose(spread, saved[prefix + "spread"], rtol=1e-6)
+    spreads = spread_views(X_train[fit_indices], X_test)
+    if not any(
+        np.allclose(spread, saved[prefix + "spread"], rtol=1e-6)
+        for spread in spreads.values()
+    ):
+        raise ValueError(f"{task}, seed {seed}: the saved spread z-scores differ")
     linear = linear_views(X_train, X_test, fit_indices, calibration)
     np.testing.assert_allclose(linear[""], saved[prefix + "linear"], rtol=1e-5)
     linear_weight = float(saved[prefix + "linear_weight"])
@@ -120,15 +140,20 @@ def rescore(saved, task, seed, make_task):
         for name, fuse in {**FUSIONS, **VIEWS_ALONE}.items()
     }
     rows, flagged = {}, {}
-    for view_name, linear_z in linear.items():
+    variants = [(view, "") for view in linear] + [("", view) for view in spreads][1:]
+    for linear_name, spread_name in variants:
         for name, fuse in fusions.items():
             z = fuse(
                 error=saved[prefix + "error"],
-                linear=linear_z,
-                spread=spread,
+                linear=linear[linear_name],
+                spread=spreads[spread_name],
                 linear_weight=linear_weight,
             )
-            label = f"LSTM {name}" + (f", linear {view_name}" if view_name else "")
+            label = f"LSTM {name}" + "".join(
+                f", {kind} {view}"
+                for kind, view in (("linear", linear_name), ("spread", spread_name))
+                if view
+            )
             rows[label] = (np.nan, np.nan, roc_auc_score(is_normal, -z), 0.0)
             flagged[label] = len(X_train), np.mean(z[is_normal] > AUTO_ROBUST_Z)
     for name in ("PCA", "IsolationForest"):
