@@ -6,6 +6,7 @@ Run from the repository root (after ``pip install ".[dev]"``)::
     python benchmarks/speed.py --quick    # smaller sizes, a smoke run
     python benchmarks/speed.py --default-fit-only   # ~12 min
     python benchmarks/speed.py --stream-only        # ~6 min
+    python benchmarks/speed.py --xla-only           # ~6 min, Linux
 
 Every ratio is estimator time / plain-Keras time on the same network, data
 and settings, measured interleaved in this process (medians of repeats), so
@@ -14,6 +15,7 @@ subprocess per side, as peak resident set size.
 """
 
 import argparse
+import gc
 import os
 import platform
 import resource
@@ -362,6 +364,37 @@ def bench_default_fit(estimator_class, n_samples, plain_steps, repeats):
         )
 
 
+def bench_xla(n_fits):
+    """Default transformer fits without and with XLA: seconds, memory maps left.
+
+    TensorFlow never frees what XLA compiles for a model: the memory
+    mappings a fit leaves behind count towards Linux's ``vm.max_map_count``
+    (65,530 by default), at which the process aborts. Hence no XLA unless
+    asked for (``_backend.py``).
+    """
+    X, _, _ = make_gait_cycles(100, random_state=0)
+    print("\nXLA: default transformer fits on 100 gait cycles, interleaved")
+    print(f"{'jit_compile':>12} {'fit s':>8} {'maps left':>10}")
+    for _ in range(n_fits):
+        for jit_compile in (False, True):
+            before = _memory_maps()
+            start = time.perf_counter()
+            LSTMAutoencoderTransformer(
+                compile__jit_compile=jit_compile, random_state=0
+            ).fit(X)
+            seconds = time.perf_counter() - start
+            gc.collect()
+            print(
+                f"{jit_compile!s:>12} {seconds:8.1f} {_memory_maps() - before:10d}",
+                flush=True,
+            )
+
+
+def _memory_maps():
+    with open("/proc/self/maps") as maps:
+        return sum(1 for _ in maps)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes")
@@ -375,6 +408,11 @@ def main():
         action="store_true",
         help="only SlidingWindowDetector's scoring speed and memory",
     )
+    parser.add_argument(
+        "--xla-only",
+        action="store_true",
+        help="only default transformer fits without and with XLA (Linux)",
+    )
     parser.add_argument("--memory-child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.memory_child:
@@ -386,6 +424,9 @@ def main():
         return
     if args.stream_only:
         bench_streams(quick)
+        return
+    if args.xla_only:
+        bench_xla(n_fits=1 if quick else 3)
         return
     print(
         f"sklearn-lstmae speed, {time.strftime('%Y-%m-%d')}, {platform.machine()}, "

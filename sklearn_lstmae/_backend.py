@@ -9,11 +9,18 @@ and ``keras.ops``. What cannot, lives here:
   ``keras.utils.set_random_seed`` touches put back afterwards. TensorFlow's
   and PyTorch's generators are reached through the modules Keras has already
   loaded, never imported from here.
-- :func:`training_jit_compile`: whether a training run compiles with XLA,
-  and :func:`compiled_for_training`, which sets it for one training run.
 - :func:`padded_batch_size`: the batch size at which to predict, so that JAX
   compiles its prediction function for a few shapes, not for every one, and
   :func:`predict_on_batch`, which predicts at that size.
+
+Compilation is Keras's own choice on every backend (JAX compiles every step,
+TensorFlow on a CPU and PyTorch run without XLA) unless the user routes
+``compile__jit_compile``. XLA would train TensorFlow's long fits on the CPU
+10-20 % faster, but TensorFlow never frees the code it compiles for a model:
+about 1,300 memory mappings stay behind after every default transformer fit,
+and a process that fits some forty to fifty models (a grid search, a
+benchmark) aborts at Linux's default limit of 65,530 ("LLVM compilation error: Cannot allocate memory";
+``benchmarks/README.md``, "No XLA for long trainings").
 """
 
 import random
@@ -23,67 +30,19 @@ from contextlib import contextmanager
 import keras
 import numpy as np
 from keras.src.backend.common import global_state
-from keras.src.trainers.trainer import model_supports_jit
 from sklearn.utils import check_random_state
 
 __all__ = [
-    "compiled_for_training",
     "name",
     "padded_batch_size",
     "predict_on_batch",
     "seeded",
-    "training_jit_compile",
 ]
-
-# On TensorFlow, training this many optimizer steps or more is compiled with
-# XLA where the model supports it (CPU; the GPU's fused cuDNN LSTM does not):
-# compiling costs about 9 s once and then saves about a fifth of every step,
-# so it pays from roughly 1,000 steps on (benchmarks/README.md, "Training
-# throughput").
-_TF_XLA_MIN_STEPS = 1000
 
 
 def name():
     """The Keras backend this process runs: "tensorflow", "jax" or "torch"."""
     return keras.backend.backend()
-
-
-def training_jit_compile(model, n_steps):
-    """The ``jit_compile`` setting to train ``model`` for ``n_steps`` steps.
-
-    - TensorFlow does not compile unless told; XLA pays from about 1,000
-      steps on the CPU, so longer trainings compile where the model allows.
-    - JAX compiles every step by default (``jit_compile="auto"``), and must:
-      run eagerly, each LSTM step is dispatched op by op (benchmarks/README.md,
-      "Backends").
-    - PyTorch's ``"auto"`` keeps eager mode; ``torch.compile`` of a recurrent
-      network compiles long and is experimental in Keras.
-
-    So only TensorFlow's long trainings change the model's own setting.
-    """
-    if (
-        name() == "tensorflow"
-        and n_steps >= _TF_XLA_MIN_STEPS
-        and model_supports_jit(model)
-    ):
-        return True
-    return model.jit_compile
-
-
-@contextmanager
-def compiled_for_training(model, jit_compile):
-    """Train ``model`` with ``jit_compile``, then restore its own setting.
-
-    Prediction keeps the model's own setting: on TensorFlow, XLA would compile
-    it again for every new batch size, and single sequences are scored one at
-    a time.
-    """
-    prediction_setting = model.jit_compile
-    model.jit_compile = jit_compile
-    try:
-        yield
-    finally:
-        model.jit_compile = prediction_setting
 
 
 def padded_batch_size(n_samples):

@@ -206,12 +206,6 @@ class BaseLSTMAutoencoder(InferenceMixin, BaseWrapper):
             initial_epoch=self.current_epoch if continuing else 0,
             callbacks=self._fit_callbacks,
             fit_args=self._keras_fit_args(),
-            # A compile__jit_compile of the user's is the model's own setting.
-            jit_compile=(
-                self.model_.jit_compile
-                if "compile__jit_compile" in self.get_params()
-                else None
-            ),
             owner=type(self).__name__,
         )
         if not continuing:

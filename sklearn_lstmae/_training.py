@@ -1,4 +1,4 @@
-"""Training a built network: the ``"auto"`` budget, the NaN stop, Ctrl-C, XLA.
+"""Training a built network: the ``"auto"`` budget, the NaN stop, Ctrl-C.
 
 :func:`train` is where every network of the estimators learns, from ``fit``
 and ``partial_fit`` alike; :func:`split_off_validation` decides which
@@ -13,7 +13,6 @@ import keras
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
-from . import _backend
 from ._schedule import AutoSchedule, auto_epochs
 
 __all__ = ["split_off_validation", "train"]
@@ -47,7 +46,6 @@ def train(
     initial_epoch,
     callbacks,
     fit_args,
-    jit_compile=None,
     owner="estimator",
 ):
     """Train ``model`` to reconstruct ``training``; return the epochs' history.
@@ -73,9 +71,6 @@ def train(
         schedule and a ``History`` are added after them.
     fit_args : dict
         Further arguments of ``keras.Model.fit``, ``batch_size`` among them.
-    jit_compile : bool, "auto" or None, default=None
-        How to compile the training steps; None chooses by the backend and the
-        number of steps (:func:`~sklearn_lstmae._backend.training_jit_compile`).
     owner : str
         Who trains, for the warning after a ``KeyboardInterrupt``.
 
@@ -100,26 +95,22 @@ def train(
         # Keras takes an epoch of steps_per_epoch batches as the next batches
         # of one pass over the data, not the first ones again.
         fit_args = {**fit_args, "steps_per_epoch": steps_per_epoch}
-    if jit_compile is None:
-        n_steps = epochs * (steps_per_epoch or math.ceil(len(training) / batch_size))
-        jit_compile = _backend.training_jit_compile(model, n_steps)
     # Keras records the epochs into this History instead of its own, so that
     # an interrupted fit still knows which epochs ran.
     epochs_run = keras.callbacks.History()
     ours = [_StopOnNonFiniteLoss(), *([] if schedule is None else [schedule])]
     try:
-        with _backend.compiled_for_training(model, jit_compile):
-            model.fit(
-                training,
-                training,
-                **fit_args,
-                epochs=initial_epoch + epochs,
-                initial_epoch=initial_epoch,
-                # Split already: Keras would take its tail of the repeated data.
-                validation_split=0.0,
-                validation_data=validation_data,
-                callbacks=[*callbacks, *ours, epochs_run],
-            )
+        model.fit(
+            training,
+            training,
+            **fit_args,
+            epochs=initial_epoch + epochs,
+            initial_epoch=initial_epoch,
+            # Split already: Keras would take its tail of the repeated data.
+            validation_split=0.0,
+            validation_data=validation_data,
+            callbacks=[*callbacks, *ours, epochs_run],
+        )
     except KeyboardInterrupt:
         _warn_interrupted(owner, len(epochs_run.history.get("loss", [])), epochs)
     finally:

@@ -9,12 +9,18 @@ import sys
 import textwrap
 from pathlib import Path
 
+import keras
 import numpy as np
 import pytest
 from keras.src.backend.common import global_state
 
 import sklearn_lstmae
-from sklearn_lstmae import LSTMAnomalyDetector, _backend, make_gait_cycles
+from sklearn_lstmae import (
+    LSTMAnomalyDetector,
+    LSTMAutoencoderTransformer,
+    _backend,
+    make_gait_cycles,
+)
 from sklearn_lstmae.persistence import load_estimator, save_estimator
 
 from .conftest import TINY
@@ -66,19 +72,24 @@ def test_a_seeded_fit_restores_the_global_generators():
     assert global_state.get_global_attribute("global_random_seed") == keras_seed
 
 
+class _RecordJitCompile(keras.callbacks.Callback):
+    def on_train_begin(self, logs=None):
+        self.in_training = self.model.jit_compile
+
+
 @pytest.mark.all_backends
-def test_training_compiles_as_the_backend_runs_best():
-    detector = LSTMAnomalyDetector(**TINY).fit(X)
-    long_training = _backend.training_jit_compile(detector.model_, 10_000)
-    short_training = _backend.training_jit_compile(detector.model_, 10)
-    expected = {
-        # XLA pays only over long trainings on TensorFlow (benchmarks/README.md).
-        "tensorflow": (True, False),
-        # JAX compiles every step anyway; PyTorch stays eager.
-        "jax": (True, True),
-        "torch": (False, False),
-    }
-    assert (long_training, short_training) == expected[_backend.name()]
+def test_long_trainings_compile_as_keras_chooses():
+    # 1,200 steps, the transformer's "auto" budget. TensorFlow never frees
+    # what XLA compiles for a model, so no step count switches it on.
+    recorder = _RecordJitCompile()
+    transformer = LSTMAutoencoderTransformer(
+        **{**TINY, "epochs": "auto"}, callbacks=[recorder], random_state=0
+    ).fit(X)
+    # JAX compiles every step (run eagerly, an LSTM is dispatched op by op);
+    # TensorFlow on a CPU and PyTorch run without XLA.
+    expected = {"tensorflow": False, "jax": True, "torch": False}[_backend.name()]
+    assert recorder.in_training is expected
+    assert transformer.model_.jit_compile is expected
 
 
 @pytest.mark.all_backends

@@ -1,7 +1,6 @@
 import pickle
 
 import joblib
-import keras
 import numpy as np
 import pandas as pd
 import pytest
@@ -13,7 +12,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils import get_tags
 
-from sklearn_lstmae import LSTMAutoencoderTransformer, _backend, make_gait_cycles
+from sklearn_lstmae import LSTMAutoencoderTransformer, make_gait_cycles
 
 from .conftest import TINY
 
@@ -109,40 +108,6 @@ def test_history_reports_validation_loss_on_the_held_out_tail(gait):
     val_loss = transformer.history_["val_loss"][-1]
     assert val_loss == pytest.approx(-transformer.score(X[90:]), rel=1e-4)
     assert val_loss != pytest.approx(-transformer.score(X[:90]), rel=1e-4)
-
-
-class _RecordJitCompile(keras.callbacks.Callback):
-    def on_train_begin(self, logs=None):
-        self.in_training = self.model.jit_compile
-
-
-@pytest.mark.skipif(
-    keras.backend.backend() != "tensorflow",
-    reason="XLA by step count is TensorFlow's; test_backend.py checks the others",
-)
-@pytest.mark.parametrize(
-    "routed, xla_in_training",
-    [({}, True), ({"compile__jit_compile": False}, False)],
-)
-def test_long_trainings_compile_with_xla_unless_told(
-    gait, monkeypatch, routed, xla_in_training
-):
-    monkeypatch.setattr(_backend, "_TF_XLA_MIN_STEPS", 3)
-    recorder = _RecordJitCompile()
-    fits = [
-        LSTMAutoencoderTransformer(
-            **{**TINY, "epochs": 3, "batch_size": 32},
-            callbacks=[recorder],
-            random_state=0,
-        )
-        .set_params(**routed)
-        .fit(gait[0][:30])
-        for _ in range(2)
-    ]
-    assert recorder.in_training is xla_in_training
-    # Prediction is never compiled with XLA (one compilation per batch size).
-    assert fits[0].model_.jit_compile is False
-    np.testing.assert_array_equal(*(fit.transform(gait[0]) for fit in fits))
 
 
 def test_pipeline_with_scaler_and_classifier(labelled_cycles):
