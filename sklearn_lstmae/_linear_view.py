@@ -62,15 +62,16 @@ class LinearView:
         residual = flat - (flat @ components.T) @ components
         return np.mean(np.square(residual), axis=1)
 
-    def calibrate(self, calibration, training):
-        """Locate the log residuals: median of ``calibration``'s, robust spread.
+    def calibrate(self, calibration_errors, training_errors):
+        """Locate the log residuals: the calibration sequences' median, robust spread.
 
-        The spread is at least the training sequences' (as for the
-        network's errors, a handful of held-out sequences can agree by
-        chance) and at least ``_MIN_LOG_SCALE``.
+        Both arguments are :meth:`errors` of those sequences. The spread is at
+        least the training sequences' (as for the network's errors, a handful
+        of held-out sequences can agree by chance) and at least
+        ``_MIN_LOG_SCALE``.
         """
-        self.log_center, log_scale = log_location(self.errors(calibration))
-        training_scale = log_location(self.errors(training))[1]
+        self.log_center, log_scale = log_location(calibration_errors)
+        training_scale = log_location(training_errors)[1]
         self.log_scale = max(log_scale, training_scale, _MIN_LOG_SCALE)
         return self
 

@@ -538,9 +538,10 @@ class LSTMAnomalyDetector(OutlierMixin, BaseLSTMAutoencoder):
         network's (``calibration_squared``) in the view's units.
         """
         view = LinearView.fit(training, self.latent_dim, self.standardize)
-        view.calibrate(calibration, training)
+        linear_errors = view.errors(calibration)
+        view.calibrate(linear_errors, view.errors(training))
         network_errors = (calibration_squared / view.scale**2).mean(axis=(1, 2))
-        self.linear_weight_ = linear_weight(network_errors, view.errors(calibration))
+        self.linear_weight_ = linear_weight(network_errors, linear_errors)
         self.linear_mean_, self.linear_scale_ = view.mean, view.scale
         self.linear_components_ = view.components
         self.n_linear_components_ = len(view.components)

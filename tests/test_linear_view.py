@@ -60,7 +60,9 @@ def test_the_log_scale_has_floors_against_agreeing_calibration_residuals():
     training = rng.normal(size=(30, 20, 1))
     view = LinearView.fit(training, 3, standardize=True)
     # Two identical calibration sequences: their own spread is zero.
-    view.calibrate(np.repeat(training[:1], 2, axis=0), training)
+    view.calibrate(
+        view.errors(np.repeat(training[:1], 2, axis=0)), view.errors(training)
+    )
     training_scale = 1.4826 * np.median(
         np.abs(np.log(view.errors(training)) - np.median(np.log(view.errors(training))))
     )
