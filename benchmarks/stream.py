@@ -229,11 +229,17 @@ def main():
         return
     seeds = [0] if args.quick else [0, 1, 2]
     n_train, n_test = (5_000, 5_000) if args.quick else (50_000, 20_000)
+    # The sizes are make_sensor_stream's; the public streams come with their own.
+    sensor_sizes = (
+        f", sensor train {n_train} points, test {n_test} points"
+        if "sensor" in args.streams
+        else ""
+    )
     print(
         f"sklearn-lstmae streams, {time.strftime('%Y-%m-%d')}, {platform.machine()}, "
         f"{os.cpu_count()} CPUs, Keras {keras.__version__} "
-        f"({keras.backend.backend()}); window {WINDOW}, train {n_train} points, "
-        f"test {n_test} points, seeds {seeds}"
+        f"({keras.backend.backend()}); window {WINDOW}{sensor_sizes}, "
+        f"streams {args.streams}, seeds {seeds}"
     )
     results = {}
     # The public streams are the same for every seed: only the fits differ.

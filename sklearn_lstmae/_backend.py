@@ -19,8 +19,9 @@ TensorFlow on a CPU and PyTorch run without XLA) unless the user routes
 10-20 % faster, but TensorFlow never frees the code it compiles for a model:
 about 1,300 memory mappings stay behind after every default transformer fit,
 and a process that fits some forty to fifty models (a grid search, a
-benchmark) aborts at Linux's default limit of 65,530 ("LLVM compilation error: Cannot allocate memory";
-``benchmarks/README.md``, "No XLA for long trainings").
+benchmark) aborts at Linux's default limit of 65,530 ("LLVM compilation
+error: Cannot allocate memory"; ``benchmarks/README.md``, "No XLA for long
+trainings").
 """
 
 import random
