@@ -38,9 +38,10 @@ def spread_statistics(sequences):
     z-scores (about 0.7 for one channel, about 1 for many): only what lies
     beyond it is unusual.
     """
-    center, scale = robust_location(log_spreads(sequences))
+    logs = log_spreads(sequences)
+    center, scale = robust_location(logs)
     scale = np.maximum(scale, _MIN_LOG_SPREAD_SCALE)
-    typical = float(np.median(_channels_z(sequences, center, scale)))
+    typical = float(np.median(_root_mean_square_z(logs, center, scale)))
     return center, scale, typical
 
 
@@ -51,9 +52,10 @@ def spread_z(sequences, center, scale, typical=0.0):
     of their log spreads' robust z-scores; with one channel, its absolute
     z-score.
     """
-    return np.maximum(_channels_z(sequences, center, scale) - typical, 0.0)
+    z = _root_mean_square_z(log_spreads(sequences), center, scale)
+    return np.maximum(z - typical, 0.0)
 
 
-def _channels_z(sequences, center, scale):
-    channel_z = (log_spreads(sequences) - center) / scale
-    return np.sqrt(np.mean(np.square(channel_z), axis=1))
+def _root_mean_square_z(logs, center, scale):
+    """Root mean square over channels of ``(n_samples, n_channels)`` log spreads' z."""
+    return np.sqrt(np.mean(np.square((logs - center) / scale), axis=1))
