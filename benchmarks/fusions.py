@@ -81,11 +81,9 @@ def linear_views(X_train, X_test, fit_indices, calibration_indices):
     that no location comes from sequences the subspace fitted.
     """
     training, calibration = X_train[fit_indices], X_train[calibration_indices]
-    views = {
-        "": LinearView.fit(training, LATENT_DIM, True)
-        .calibrate(calibration, training)
-        .z(X_test)
-    }
+    default = LinearView.fit(training, LATENT_DIM, True)
+    default.calibrate(default.errors(calibration), default.errors(training))
+    views = {"": default.z(X_test)}
     out_of_fold = np.empty(len(X_train))
     n_folds = min(5, len(X_train))
     for fit, held_out in KFold(n_folds, shuffle=True, random_state=0).split(X_train):
@@ -140,7 +138,10 @@ def rescore(saved, task, seed, make_task):
         for name, fuse in {**FUSIONS, **VIEWS_ALONE}.items()
     }
     rows, flagged = {}, {}
-    variants = [(view, "") for view in linear] + [("", view) for view in spreads][1:]
+    # Each linear view with the default spread, then each other spread view.
+    variants = [(view, "") for view in linear] + [
+        ("", view) for view in spreads if view
+    ]
     for linear_name, spread_name in variants:
         for name, fuse in fusions.items():
             z = fuse(
