@@ -499,10 +499,20 @@ def _print_goals(label, tasks, auc, best_baseline, results):
         task: np.asarray(results[(task, label)])[:, 3].mean() for task in tasks
     }
     slowest = max(fit_seconds, key=fit_seconds.get)
+    # The goal is on means over seeds; one seed's fit can fall further behind.
+    seed_gaps = {
+        task: min(
+            np.asarray(results[(task, label)])[:, 2]
+            - np.asarray(results[(task, "PCA")])[:, 2]
+        )
+        for task in tasks
+    }
+    worst_seed = min(seed_gaps, key=seed_gaps.get)
     print(
         f"{label}: mean ROC-AUC {ours.mean():.3f} ({ours.mean() - best_baseline:+.3f} "
         f"on the better baseline), beats both on {wins} of {len(tasks)} tasks, "
-        f"worst gap to PCA {gaps.min():+.3f} ({tasks[int(gaps.argmin())]}), "
+        f"worst gap to PCA {gaps.min():+.3f} ({tasks[int(gaps.argmin())]}; one "
+        f"seed {seed_gaps[worst_seed]:+.3f}, {worst_seed}), "
         f"slowest fit {fit_seconds[slowest]:.0f} s ({slowest})"
     )
 
